@@ -1,0 +1,73 @@
+// One line of a data-record file: externalId;recordedAt;msisdn;recordedBytes
+import type { z } from 'zod';
+import { DataRecordLineError, type DataRecordLineErrorReason, type DataRecordLineField } from './errors';
+import { internalRecordId } from './internalId';
+import type { ImportedRecord, RecordSource } from './messages/importedRecord';
+import { err, ok, type Result } from './result';
+import { byteCountTextSchema, msisdnSchema, timestampSchema, uuidSchema } from './scalars';
+import { formatZonedTimestamp } from './timestamp';
+
+export interface DataRecordLine {
+  /** Lower-case UUID. */
+  readonly externalId: string;
+  /** Epoch milliseconds. */
+  readonly recordedAt: number;
+  readonly msisdn: string;
+  readonly recordedBytes: number;
+}
+
+const FIELDS: readonly {
+  field: DataRecordLineField;
+  reason: DataRecordLineErrorReason;
+  schema: z.ZodType<string | number, string>;
+}[] = [
+  { field: 'externalId', reason: 'invalid-external-id', schema: uuidSchema },
+  { field: 'recordedAt', reason: 'invalid-recorded-at', schema: timestampSchema },
+  { field: 'msisdn', reason: 'invalid-msisdn', schema: msisdnSchema },
+  { field: 'recordedBytes', reason: 'invalid-recorded-bytes', schema: byteCountTextSchema },
+];
+
+/**
+ * Parses one line (without its newline; a trailing CR from CRLF files is tolerated).
+ * Returns the whole record or a DataRecordLineError naming the first bad field.
+ */
+export function parseDataRecordLine(rawLine: string): Result<DataRecordLine, DataRecordLineError> {
+  const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+  if (line.trim() === '') {
+    return err(new DataRecordLineError('blank-line', undefined, rawLine, 'blank line'));
+  }
+  const parts = line.split(';');
+  if (parts.length !== FIELDS.length) {
+    return err(
+      new DataRecordLineError(
+        'field-count',
+        undefined,
+        rawLine,
+        `expected 4 fields "externalId;recordedAt;msisdn;recordedBytes" separated by ";", found ${parts.length}`,
+      ),
+    );
+  }
+  const values: (string | number)[] = [];
+  for (const [i, { field, reason, schema }] of FIELDS.entries()) {
+    const text = parts[i] ?? '';
+    const parsed = schema.safeParse(text);
+    if (!parsed.success) {
+      const why = parsed.error.issues[0]?.message ?? 'invalid';
+      return err(new DataRecordLineError(reason, field, text, `${field} "${text}": ${why}`));
+    }
+    values.push(parsed.data);
+  }
+  const [externalId, recordedAt, msisdn, recordedBytes] = values as [string, number, string, number];
+  return ok({ externalId, recordedAt, msisdn, recordedBytes });
+}
+
+/** Writes a line in the original's format, recordedAt in Java's zoned form in `zone`. */
+export function formatDataRecordLine(record: DataRecordLine, zone: string): string {
+  return `${record.externalId};${formatZonedTimestamp(record.recordedAt, zone)};${record.msisdn};${record.recordedBytes}`;
+}
+
+/** Gives a parsed line its deterministic internal id and, optionally, where it came from. */
+export function toImportedRecord(line: DataRecordLine, source?: RecordSource): ImportedRecord {
+  const base = { ...line, internalId: internalRecordId(line) };
+  return source ? { ...base, source } : base;
+}

@@ -1,0 +1,34 @@
+export { ok, err, type Result } from './result';
+export * from './errors';
+export { isKnownTimeZone, zoneOffsetMs } from './zone';
+export { parseTimestamp, formatUtcTimestamp, formatZonedTimestamp } from './timestamp';
+export {
+  uuidSchema,
+  msisdnSchema,
+  byteCountSchema,
+  byteCountTextSchema,
+  timestampSchema,
+  timeZoneSchema,
+  monthSchema,
+  yearSchema,
+} from './scalars';
+export { INTERNAL_RECORD_ID_NAMESPACE, internalRecordIdName, internalRecordId, type RecordIdentity } from './internalId';
+export { parseDataRecordLine, formatDataRecordLine, toImportedRecord, type DataRecordLine } from './dataRecordLine';
+export { defineCodec, type Codec } from './messages/codec';
+export { agreementSchema, agreementCodec, javaAgreementCodec, type Agreement, type AgreementWire } from './messages/agreement';
+export {
+  importedRecordSchema,
+  importedRecordCodec,
+  type ImportedRecord,
+  type ImportedRecordWire,
+  type RecordSource,
+} from './messages/importedRecord';
+export { dataRecordSchema, dataRecordCodec, type DataRecord, type DataRecordWire } from './messages/dataRecord';
+export {
+  AGGREGATE_TYPES,
+  aggregateSchema,
+  aggregateCodec,
+  type Aggregate,
+  type AggregateWire,
+  type DataPlanTrigger,
+} from './messages/aggregate';

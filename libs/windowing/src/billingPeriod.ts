@@ -1,0 +1,55 @@
+// The billing period: the calendar month, in the agreement's IANA zone, containing an
+// instant: [1st 00:00 local, 1st of next month 00:00 local). One rule for both the
+// Cassandra partition (year, month) and the window. Calendar maths goes through
+// TZDate from @date-fns/tz, which computes in the named zone whatever the host's TZ is.
+import { TZDate } from '@date-fns/tz';
+import { isKnownTimeZone, TimestampError } from '@mobilecs/domain';
+
+export interface BillingPeriod {
+  readonly zone: string;
+  readonly year: number;
+  /** 1–12. */
+  readonly month: number;
+  /** First instant of the month: the 1st at 00:00 local (or the end of a DST gap there). */
+  readonly startMs: number;
+  /** Exclusive end: the first instant of the next month. */
+  readonly endMs: number;
+}
+
+function requireZone(zone: string): void {
+  if (!isKnownTimeZone(zone)) throw new TimestampError('unknown-zone', zone, `unknown IANA time zone "${zone}"`);
+}
+
+/**
+ * First instant of a local calendar month. Like Java's LocalDate.atStartOfDay(zone):
+ * in a DST gap at midnight the month starts at the end of the gap, in an overlap at
+ * the earlier of the two midnights (TZDate resolves both that way).
+ */
+function monthStartMs(zone: string, year: number, month: number): number {
+  return new TZDate(year, month - 1, 1, 0, 0, 0, 0, zone).getTime();
+}
+
+function of(zone: string, year: number, month: number): BillingPeriod {
+  requireZone(zone);
+  const nextYear = month === 12 ? year + 1 : year;
+  const nextMonth = month === 12 ? 1 : month + 1;
+  return { zone, year, month, startMs: monthStartMs(zone, year, month), endMs: monthStartMs(zone, nextYear, nextMonth) };
+}
+
+function containing(instantMs: number, zone: string): BillingPeriod {
+  requireZone(zone);
+  const local = new TZDate(instantMs, zone);
+  return of(zone, local.getFullYear(), local.getMonth() + 1);
+}
+
+export const BillingPeriod = {
+  /** The billing period in `zone` containing `instantMs`. Throws TimestampError for an unknown zone. */
+  containing,
+  /** The billing period `year`-`month` in `zone`. */
+  of,
+  /** The following month in the same zone. */
+  next: (p: BillingPeriod): BillingPeriod => (p.month === 12 ? of(p.zone, p.year + 1, 1) : of(p.zone, p.year, p.month + 1)),
+  /** Last instant of the period (end − 1 ms): the Kafka timestamp of its aggregates and the watermark that closes it. */
+  lastMs: (p: BillingPeriod): number => p.endMs - 1,
+  contains: (p: BillingPeriod, instantMs: number): boolean => instantMs >= p.startMs && instantMs < p.endMs,
+} as const;

@@ -1,0 +1,384 @@
+// UsageProcessor: matching + billing-period windows + watermark, the ingester's whole
+// keyed state. Each call returns its outputs in a deterministic order:
+//   data-record → (late | DATA_PLAN_EXCEEDED) per matched record, in arrival order; then
+//   after a watermark move: BILLING_PERIOD_CLOSED by (period end, key), expired held
+//   records by (msisdn, arrival); then wall-clock closes by (period end, key).
+// State is keyed and every key belongs to one input partition, so an instance keeps only
+// its assigned partitions and writes each changed key to that partition of a changelog.
+import type { Agreement, DataRecord, ImportedRecord } from '@mobilecs/domain';
+import { err, ok, type Result } from '@mobilecs/domain';
+import { BillingPeriod } from './billingPeriod';
+import { AgreementMatcher, type DeadLetterOutput, type HoldLimits, type Match, type MatchingState } from './matcher';
+import {
+  issuesOf,
+  matchingFromValue,
+  matchingToValue,
+  partitionKey,
+  processorSnapshotSchema,
+  SnapshotError,
+  stateValueSchema,
+  windowFromValue,
+  windowToValue,
+  type ProcessorSnapshot,
+  type StateValue,
+} from './snapshot';
+import { WatermarkTracker } from './watermark';
+import { BillingWindow, windowKey, type AggregateOutput, type WindowState } from './window';
+
+export interface DataRecordOutput {
+  readonly kind: 'data-record';
+  readonly partition: number;
+  /** The agreement id. */
+  readonly key: string;
+  /** recordedAt. */
+  readonly timestampMs: number;
+  /** To store (late records are stored too). */
+  readonly record: DataRecord;
+}
+
+export interface LateOutput {
+  readonly kind: 'late';
+  readonly partition: number;
+  /** Kafka key on data-records-late: the agreement id. */
+  readonly key: string;
+  readonly timestampMs: number;
+  readonly record: DataRecord;
+  readonly message: string;
+}
+
+export type UsageOutput = DataRecordOutput | AggregateOutput | LateOutput | DeadLetterOutput;
+
+export interface WallClockClosePolicy {
+  /** Close once the wall clock is this far past the period end … */
+  readonly graceMs: number;
+  /** … and the window's partition has been caught up and quiet this long. */
+  readonly idleMs: number;
+}
+
+export interface UsageProcessorConfig {
+  /** Out-of-orderness bound of the watermark (default 0). */
+  readonly outOfOrdernessMs?: number;
+  /** Wall time after which a caught-up partition without records is idle (default 60 s). */
+  readonly idleTimeoutMs?: number;
+  /** Keeps windows open this much longer in event time (default 0). */
+  readonly allowedLatenessMs?: number;
+  /** Unmatched records held per msisdn (default 10 000). */
+  readonly maxHeldRecordsPerMsisdn?: number;
+  /** Event-time age after which an unmatched record goes to dead letters (default 35 days). */
+  readonly maxHoldMs?: number;
+  /** Optional wall-clock close (off by default, like the original). */
+  readonly wallClockClose?: WallClockClosePolicy;
+}
+
+export interface StateChange {
+  readonly key: string;
+  /** The input (and changelog) partition the key belongs to. */
+  readonly partition: number;
+  /** New value, or null when the key was deleted (write a tombstone). */
+  readonly value: StateValue | null;
+}
+
+const DAY_MS = 86_400_000;
+const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export class UsageProcessor {
+  readonly allowedLatenessMs: number;
+  readonly limits: HoldLimits;
+  readonly wallClockClose: WallClockClosePolicy | undefined;
+  private readonly tracker: WatermarkTracker;
+  private readonly matching = new Map<string, MatchingState>();
+  private readonly windows = new Map<string, WindowState>();
+  /** Window keys by period end, so closing does not scan every window. */
+  private readonly windowsByEnd = new Map<number, Set<string>>();
+  /** Msisdns that have held records (expiry scans only these). */
+  private readonly holding = new Set<string>();
+  /** Keys changed since the last drain → owning partition. */
+  private readonly changed = new Map<string, number>();
+
+  constructor(config: UsageProcessorConfig = {}) {
+    this.tracker = new WatermarkTracker({ outOfOrdernessMs: config.outOfOrdernessMs ?? 0, idleTimeoutMs: config.idleTimeoutMs ?? 60_000 });
+    this.allowedLatenessMs = config.allowedLatenessMs ?? 0;
+    this.limits = { maxHeldRecords: config.maxHeldRecordsPerMsisdn ?? 10_000, maxHoldMs: config.maxHoldMs ?? 35 * DAY_MS };
+    this.wallClockClose = config.wallClockClose;
+  }
+
+  // ---- partitions and watermark -------------------------------------------------------
+
+  assignPartitions(partitions: readonly number[]): void {
+    for (const p of partitions) this.tracker.assign(p);
+  }
+
+  /** Drops all state of the partitions (their changelog keeps it). Drain changes first. */
+  revokePartitions(partitions: readonly number[]): void {
+    const gone = new Set(partitions);
+    for (const [msisdn, s] of this.matching) if (gone.has(s.partition)) this.setMatching(msisdn, null);
+    for (const [key, w] of this.windows) if (gone.has(w.partition)) this.setWindow(key, null);
+    for (const p of partitions) this.tracker.revoke(p);
+    for (const [key, p] of this.changed) if (gone.has(p)) this.changed.delete(key);
+  }
+
+  assignedPartitions(): number[] {
+    return this.tracker.partitions();
+  }
+
+  /** Tell whether the consumer has reached the end of a partition (needed for idleness). */
+  setCaughtUp(partition: number, caughtUp: boolean): void {
+    this.tracker.setCaughtUp(partition, caughtUp);
+  }
+
+  isIdle(partition: number, wallTimeMs: number): boolean {
+    return this.tracker.isIdle(partition, wallTimeMs);
+  }
+
+  /** The processor watermark (null before the first). */
+  currentWatermark(): number | null {
+    return this.tracker.current();
+  }
+
+  // ---- inputs -------------------------------------------------------------------------
+
+  onAgreement(agreement: Agreement, partition: number): UsageOutput[] {
+    this.tracker.assign(partition);
+    const state = this.matching.get(agreement.msisdn) ?? AgreementMatcher.empty(agreement.msisdn, partition);
+    const { state: next, released } = AgreementMatcher.addAgreement(state, agreement);
+    this.setMatching(agreement.msisdn, next);
+    return released.flatMap((m) => this.count(m, next.partition));
+  }
+
+  onRecord(record: ImportedRecord, partition: number, wallTimeMs: number): UsageOutput[] {
+    this.tracker.observe(partition, record.recordedAt, wallTimeMs);
+    this.markChanged(partitionKey(partition), partition);
+    const state = this.matching.get(record.msisdn) ?? AgreementMatcher.empty(record.msisdn, partition);
+    const result = AgreementMatcher.addRecord(state, record, this.limits, this.applied(partition));
+    if (result.state !== state) this.setMatching(record.msisdn, result.state);
+    const out: UsageOutput[] = [...result.deadLetters];
+    if (result.matched) out.push(...this.count(result.matched, partition));
+    out.push(...this.advance(wallTimeMs));
+    return out;
+  }
+
+  /** Recomputes the watermark at `wallTimeMs` (idleness) and fires what is due. Call periodically. */
+  advance(wallTimeMs: number): UsageOutput[] {
+    const moved = this.tracker.advance(wallTimeMs);
+    const out = this.onWatermarkMoved(moved);
+    if (this.wallClockClose) out.push(...this.closeByWallClock(wallTimeMs, this.wallClockClose));
+    return out;
+  }
+
+  /** Moves the watermark to at least `watermarkMs` (end of input, tests). */
+  advanceWatermarkTo(watermarkMs: number): UsageOutput[] {
+    return this.onWatermarkMoved(this.tracker.forceTo(watermarkMs));
+  }
+
+  // ---- counting and firing ------------------------------------------------------------
+
+  private applied(partition: number): number | null {
+    return this.tracker.get(partition)?.appliedWatermark ?? null;
+  }
+
+  private count({ record, agreement }: Match, partition: number): UsageOutput[] {
+    const period = BillingPeriod.containing(record.recordedAt, agreement.billingPeriodTimeZone);
+    const data: DataRecord = {
+      agreementId: agreement.id,
+      year: period.year,
+      month: period.month,
+      recordedAt: record.recordedAt,
+      internalRecordId: record.internalId,
+      recordedBytes: record.recordedBytes,
+    };
+    const base = { partition, key: agreement.id, timestampMs: record.recordedAt, record: data };
+    const out: UsageOutput[] = [{ kind: 'data-record', ...base }];
+    const key = windowKey(agreement.id, period.year, period.month);
+    const existing = this.windows.get(key);
+    const applied = this.applied(partition);
+    if (existing?.closed || (applied !== null && applied >= BillingWindow.closesAt(period, this.allowedLatenessMs))) {
+      out.push({
+        kind: 'late',
+        ...base,
+        message: `billing period ${period.year}-${period.month} (${period.zone}) of agreement ${agreement.id} was already closed`,
+      });
+      return out;
+    }
+    const { window, exceeded } = BillingWindow.add(existing ?? BillingWindow.open(agreement, period, partition), data, agreement);
+    this.setWindow(key, window);
+    if (exceeded) out.push(exceeded);
+    return out;
+  }
+
+  private onWatermarkMoved(moved: readonly number[]): UsageOutput[] {
+    if (moved.length === 0) return [];
+    for (const p of moved) this.markChanged(partitionKey(p), p);
+    return [...this.closeByWatermark(), ...this.expireHeld()];
+  }
+
+  private sortedEnds(): number[] {
+    return [...this.windowsByEnd.keys()].sort((a, b) => a - b);
+  }
+
+  private closeByWatermark(): UsageOutput[] {
+    const out: UsageOutput[] = [];
+    let highest: number | null = null;
+    for (const p of this.tracker.partitions()) {
+      const a = this.applied(p);
+      if (a !== null && (highest === null || a > highest)) highest = a;
+    }
+    if (highest === null) return out;
+    for (const end of this.sortedEnds()) {
+      const closesAt = BillingWindow.closesAt({ endMs: end }, this.allowedLatenessMs);
+      if (closesAt > highest) break;
+      for (const key of [...(this.windowsByEnd.get(end) ?? [])].sort(byString)) {
+        const w = this.windows.get(key);
+        const applied = w && this.applied(w.partition);
+        if (!w || applied === null || applied === undefined || applied < closesAt) continue;
+        if (!w.closed) out.push(BillingWindow.close(w).closed);
+        this.setWindow(key, null); // state freed; the partition's watermark now marks it closed
+      }
+    }
+    return out;
+  }
+
+  private closeByWallClock(wallTimeMs: number, policy: WallClockClosePolicy): UsageOutput[] {
+    const out: UsageOutput[] = [];
+    for (const end of this.sortedEnds()) {
+      if (wallTimeMs < end + policy.graceMs) break;
+      for (const key of [...(this.windowsByEnd.get(end) ?? [])].sort(byString)) {
+        const w = this.windows.get(key);
+        if (!w || w.closed || !this.tracker.isIdle(w.partition, wallTimeMs, policy.idleMs)) continue;
+        const { marker, closed } = BillingWindow.close(w);
+        out.push(closed);
+        // Keep a marker until the watermark passes the period, so later records are late.
+        this.setWindow(key, marker);
+      }
+    }
+    return out;
+  }
+
+  private expireHeld(): UsageOutput[] {
+    const out: UsageOutput[] = [];
+    for (const msisdn of [...this.holding].sort(byString)) {
+      const state = this.matching.get(msisdn);
+      /* v8 ignore next */
+      if (!state) continue;
+      const { state: next, deadLetters } = AgreementMatcher.expire(state, this.applied(state.partition), this.limits);
+      if (next !== state) this.setMatching(msisdn, next);
+      out.push(...deadLetters);
+    }
+    return out;
+  }
+
+  // ---- state bookkeeping ---------------------------------------------------------------
+
+  private markChanged(key: string, partition: number): void {
+    this.changed.set(key, partition);
+  }
+
+  private setMatching(msisdn: string, state: MatchingState | null, track = true): void {
+    const previous = this.matching.get(msisdn);
+    const partition = state?.partition ?? previous?.partition;
+    if (state && (state.agreements.length > 0 || state.held.length > 0)) {
+      this.matching.set(msisdn, state);
+    } else {
+      this.matching.delete(msisdn);
+    }
+    if (state && state.held.length > 0) this.holding.add(msisdn);
+    else this.holding.delete(msisdn);
+    if (track && partition !== undefined) this.markChanged(msisdn, partition);
+  }
+
+  private setWindow(key: string, window: WindowState | null, track = true): void {
+    const previous = this.windows.get(key);
+    if (previous) {
+      const group = this.windowsByEnd.get(previous.endMs);
+      group?.delete(key);
+      if (group?.size === 0) this.windowsByEnd.delete(previous.endMs);
+    }
+    if (window) {
+      this.windows.set(key, window);
+      const group = this.windowsByEnd.get(window.endMs) ?? new Set<string>();
+      group.add(key);
+      this.windowsByEnd.set(window.endMs, group);
+    } else {
+      this.windows.delete(key);
+    }
+    const partition = window?.partition ?? previous?.partition;
+    if (track && partition !== undefined) this.markChanged(key, partition);
+  }
+
+  // ---- changelog and snapshots -----------------------------------------------------------
+
+  /** Keys changed since the last drain, with their current value (null = tombstone), sorted by key. */
+  drainChanges(): StateChange[] {
+    const changes = [...this.changed]
+      .sort(([a], [b]) => byString(a, b))
+      .map(([key, partition]) => ({ key, partition, value: this.snapshotKey(key) }));
+    this.changed.clear();
+    return changes;
+  }
+
+  /** The current changelog value of one key, or null if it holds no state. */
+  snapshotKey(key: string): StateValue | null {
+    if (key.startsWith('partition:')) {
+      const p = this.tracker.get(Number(key.slice('partition:'.length)));
+      return p ? { v: 1, kind: 'partition', partition: p.partition, maxRecordedAt: p.maxRecordedAt, appliedWatermark: p.appliedWatermark } : null;
+    }
+    const w = this.windows.get(key);
+    if (w) return windowToValue(w);
+    const m = this.matching.get(key);
+    return m ? matchingToValue(m) : null;
+  }
+
+  /** Applies one changelog entry (any known format version); null deletes the key. Does not mark it changed. */
+  restoreKey(key: string, value: unknown): Result<void, SnapshotError> {
+    if (value === null) {
+      if (key.startsWith('partition:')) this.tracker.revoke(Number(key.slice('partition:'.length)));
+      else if (this.windows.has(key)) this.setWindow(key, null, false);
+      else this.setMatching(key, null, false);
+      return ok(undefined);
+    }
+    const parsed = stateValueSchema.safeParse(value);
+    if (!parsed.success) return err(new SnapshotError(key, issuesOf(parsed.error)));
+    const v = parsed.data;
+    switch (v.kind) {
+      case 'partition':
+        this.tracker.restore(v.partition, v.maxRecordedAt, v.appliedWatermark);
+        break;
+      case 'window':
+        this.tracker.assign(v.partition);
+        this.setWindow(key, windowFromValue(v), false);
+        break;
+      case 'matching':
+        this.tracker.assign(v.partition);
+        this.setMatching(key, matchingFromValue(v), false);
+        break;
+    }
+    return ok(undefined);
+  }
+
+  /** The whole state, versioned and JSON-serialisable. */
+  snapshot(): ProcessorSnapshot {
+    const keys = [
+      ...this.tracker.partitions().map(partitionKey),
+      ...this.windows.keys(),
+      ...this.matching.keys(),
+    ].sort(byString);
+    const entries = keys.flatMap((k) => {
+      const v = this.snapshotKey(k);
+      return v ? [[k, v] as const] : [];
+    });
+    return { version: 1, watermark: this.tracker.current(), entries };
+  }
+
+  /** A processor rebuilt from a snapshot of any known version (after JSON round trip or not). */
+  static restore(config: UsageProcessorConfig, snapshot: unknown): Result<UsageProcessor, SnapshotError> {
+    const parsed = processorSnapshotSchema.safeParse(snapshot);
+    if (!parsed.success) return err(new SnapshotError(undefined, issuesOf(parsed.error)));
+    const processor = new UsageProcessor(config);
+    for (const [key, value] of parsed.data.entries) {
+      const r = processor.restoreKey(key, value);
+      /* v8 ignore next */
+      if (!r.ok) return r;
+    }
+    if (parsed.data.watermark !== null) processor.tracker.restoreCombined(parsed.data.watermark);
+    return ok(processor);
+  }
+}

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { UsageHarness } from './harness';
+import { UsageProcessor } from './processor';
+import { agreement, record } from './testData';
+
+const M = '48500000001';
+const A = agreement({ msisdn: M, maxBytesInBillingPeriod: 100 });
+const JAN = Date.parse('2020-01-01T00:00:00+01:00');
+const FEB = Date.parse('2020-02-01T00:00:00+01:00');
+
+// A whole snapshot as the v0 format wrote it (no version fields, total as a string).
+const v0Snapshot = {
+  entries: [
+    ['partition:0', { kind: 'partition', partition: 0, maxRecordedAt: Date.parse('2020-01-10T00:00:00Z'), appliedWatermark: Date.parse('2020-01-10T00:00:00Z') - 1 }],
+    [
+      `${A.id}|2020-1`,
+      {
+        kind: 'window',
+        partition: 0,
+        agreementId: A.id,
+        year: 2020,
+        month: 1,
+        zone: 'Europe/Warsaw',
+        startMs: JAN,
+        endMs: FEB,
+        maxBytes: 100,
+        total: '90',
+        exceeded: false,
+        latestRecordedAt: Date.parse('2020-01-10T00:00:00Z'),
+        latestInternalRecordId: '00000000-0000-4000-8000-0000000000ff',
+      },
+    ],
+    [M, { kind: 'matching', partition: 0, msisdn: M, agreements: [A], held: [] }],
+  ],
+};
+
+describe('state snapshots', () => {
+  it('are versioned, JSON-serialisable and sorted by key', () => {
+    const h = new UsageHarness();
+    h.agreement(A);
+    h.record(record(M, '2020-01-10T00:00:00Z', 5));
+    const snap = h.processor.snapshot();
+    expect(snap.version).toBe(1);
+    expect(snap.entries.map(([k]) => k)).toEqual([...snap.entries.map(([k]) => k)].sort());
+    expect(JSON.parse(JSON.stringify(snap))).toEqual(snap);
+    expect(snap.entries.every(([, v]) => v.v === 1)).toBe(true);
+  });
+
+  it('restore migrates a v0 snapshot and carries on counting', () => {
+    const restored = UsageProcessor.restore({}, JSON.parse(JSON.stringify(v0Snapshot)));
+    if (!restored.ok) throw restored.error;
+    const p = restored.value;
+    expect(p.snapshotKey(`${A.id}|2020-1`)).toMatchObject({ v: 1, totalBytes: 90, exceededEmitted: false, closed: false });
+    const out = p.onRecord(record(M, '2020-01-11T00:00:00Z', 10), 0, 0);
+    expect(out.map((o) => (o.kind === 'aggregate' ? [o.aggregate.type, o.aggregate.totalRecordedBytes] : o.kind))).toEqual([
+      'data-record',
+      ['DATA_PLAN_EXCEEDED', 100],
+    ]);
+  });
+
+  it('restoreKey migrates v0 changelog values one by one', () => {
+    const p = new UsageProcessor();
+    for (const [key, value] of v0Snapshot.entries) expect(p.restoreKey(key as string, value).ok).toBe(true);
+    expect(p.advanceWatermarkTo(FEB)).toMatchObject([{ kind: 'aggregate', aggregate: { type: 'BILLING_PERIOD_CLOSED', totalRecordedBytes: 90 } }]);
+  });
+
+  it('restoreKey(key, null) deletes a key (changelog tombstone)', () => {
+    const p = new UsageProcessor();
+    for (const [key, value] of v0Snapshot.entries) p.restoreKey(key as string, value);
+    expect(p.restoreKey(`${A.id}|2020-1`, null).ok).toBe(true);
+    expect(p.restoreKey(M, null).ok).toBe(true);
+    expect(p.restoreKey('partition:0', null).ok).toBe(true);
+    expect(p.snapshot().entries).toEqual([]);
+  });
+
+  it('rejects malformed state with a typed SnapshotError naming the key', () => {
+    const p = new UsageProcessor();
+    const r = p.restoreKey('x|2020-1', { v: 1, kind: 'window', totalBytes: -1 });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.name).toBe('SnapshotError');
+      expect(r.error.key).toBe('x|2020-1');
+      expect(r.error.message).toContain('x|2020-1');
+    }
+    const whole = UsageProcessor.restore({}, { version: 7, entries: [] });
+    expect(whole.ok).toBe(false);
+    if (!whole.ok) expect(whole.error.message).toContain('cannot restore state:');
+  });
+
+  it('drainChanges reports each changed key once, with its partition, and tombstones for freed windows', () => {
+    const h = new UsageHarness({}, { partitions: [3] });
+    h.processor.onAgreement(A, 3);
+    h.processor.onRecord(record(M, '2020-01-10T00:00:00Z', 5), 3, 0);
+    const first = h.processor.drainChanges();
+    expect(first.map((c) => [c.key, c.partition, c.value?.kind])).toEqual([
+      [M, 3, 'matching'],
+      [`${A.id}|2020-1`, 3, 'window'],
+      ['partition:3', 3, 'partition'],
+    ]);
+    expect(h.processor.drainChanges()).toEqual([]);
+    h.processor.onRecord(record(M, '2020-02-10T00:00:00Z', 5), 3, 0);
+    const second = h.processor.drainChanges();
+    expect(second.find((c) => c.key === `${A.id}|2020-1`)?.value).toBeNull();
+    expect(second.find((c) => c.key === `${A.id}|2020-2`)?.value).toMatchObject({ kind: 'window', totalBytes: 5 });
+  });
+});

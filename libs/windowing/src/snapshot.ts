@@ -1,0 +1,154 @@
+// The serialisable form of the processor's state, for a compacted changelog topic (one
+// value per key) and for whole snapshots. Every value carries its format version; restore
+// migrates older versions, so a changelog written by an older release still restores.
+//
+//   v0 (first draft, no version field): windows kept the total as a decimal string
+//       `total` and the trigger flag as `exceeded`; no wall-clock "closed" marker.
+//   v1 (current): `v: 1`, totals as safe-integer numbers, `exceededEmitted`, `closed`.
+import { DomainError, type ValidationIssue } from '@mobilecs/domain';
+import { z } from 'zod';
+import type { MatchingState } from './matcher';
+import type { WindowState } from './window';
+
+export const STATE_FORMAT_VERSION = 1;
+
+export class SnapshotError extends DomainError {
+  readonly reason = 'invalid-snapshot';
+  constructor(
+    readonly key: string | undefined,
+    readonly issues: readonly ValidationIssue[],
+  ) {
+    super(
+      `cannot restore state${key === undefined ? '' : ` of key "${key}"`}: ${issues
+        .map((i) => `${i.path || '(root)'}: ${i.message}`)
+        .join('; ')}`,
+    );
+  }
+}
+
+const safeInt = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+const bytes = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const partition = z.number().int().min(0);
+
+const storedAgreement = z.object({
+  id: z.string(),
+  msisdn: z.string(),
+  signedAt: safeInt,
+  serviceStartAt: safeInt,
+  billingPeriodTimeZone: z.string(),
+  maxBytesInBillingPeriod: bytes,
+});
+
+const storedRecord = z.object({
+  externalId: z.string(),
+  recordedAt: safeInt,
+  msisdn: z.string(),
+  recordedBytes: bytes,
+  internalId: z.string(),
+  source: z.object({ file: z.string(), line: z.number().int() }).optional(),
+});
+
+const matchingBody = {
+  kind: z.literal('matching'),
+  partition,
+  msisdn: z.string(),
+  agreements: z.array(storedAgreement),
+  held: z.array(storedRecord),
+};
+
+const windowCommon = {
+  kind: z.literal('window'),
+  partition,
+  agreementId: z.string(),
+  year: z.number().int(),
+  month: z.number().int().min(1).max(12),
+  zone: z.string(),
+  startMs: safeInt,
+  endMs: safeInt,
+  maxBytes: bytes,
+  latestRecordedAt: safeInt.nullable(),
+  latestInternalRecordId: z.string().nullable(),
+};
+
+const partitionBody = {
+  kind: z.literal('partition'),
+  partition,
+  maxRecordedAt: safeInt.nullable(),
+  appliedWatermark: safeInt.nullable(),
+};
+
+const matchingV1 = z.object({ v: z.literal(1), ...matchingBody });
+const windowV1 = z.object({ v: z.literal(1), ...windowCommon, totalBytes: bytes, exceededEmitted: z.boolean(), closed: z.boolean() });
+const partitionV1 = z.object({ v: z.literal(1), ...partitionBody });
+
+export type MatchingValue = z.output<typeof matchingV1>;
+export type WindowValue = z.output<typeof windowV1>;
+export type PartitionValue = z.output<typeof partitionV1>;
+/** The changelog value of one key (null = deleted, a tombstone). */
+export type StateValue = MatchingValue | WindowValue | PartitionValue;
+
+const windowV0 = z
+  .object({
+    ...windowCommon,
+    total: z.string().regex(/^(?:0|[1-9]\d*)$/),
+    exceeded: z.boolean(),
+  })
+  .transform(({ total, exceeded, ...rest }): WindowValue => ({ v: 1, ...rest, totalBytes: Number(total), exceededEmitted: exceeded, closed: false }))
+  .pipe(windowV1);
+const matchingV0 = z.object(matchingBody).transform((m): MatchingValue => ({ v: 1, ...m }));
+const partitionV0 = z.object(partitionBody).transform((p): PartitionValue => ({ v: 1, ...p }));
+
+/** Any known version of a key's value, migrated to the current one. */
+export const stateValueSchema: z.ZodType<StateValue, unknown> = z.union([
+  z.discriminatedUnion('kind', [matchingV1, windowV1, partitionV1]),
+  z.union([matchingV0, windowV0, partitionV0]),
+]);
+
+const entries = z.array(z.tuple([z.string(), stateValueSchema]));
+
+export const processorSnapshotSchema = z.union([
+  z.object({ version: z.literal(1), watermark: safeInt.nullable(), entries }),
+  // v0 whole snapshots had no version and no processor watermark.
+  z.object({ entries }).transform((s) => ({ version: 1 as const, watermark: null, entries: s.entries })),
+]);
+
+export interface ProcessorSnapshot {
+  readonly version: 1;
+  /** The processor watermark when taken. */
+  readonly watermark: number | null;
+  /** [key, value] sorted by key. */
+  readonly entries: readonly (readonly [string, StateValue])[];
+}
+
+export function issuesOf(error: z.ZodError): ValidationIssue[] {
+  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+}
+
+export function matchingToValue(s: MatchingState): MatchingValue {
+  return {
+    v: 1,
+    kind: 'matching',
+    partition: s.partition,
+    msisdn: s.msisdn,
+    agreements: s.agreements.map((a) => ({ ...a })),
+    held: s.held.map((r) => ({ ...r })),
+  };
+}
+
+export function matchingFromValue(v: MatchingValue): MatchingState {
+  return { msisdn: v.msisdn, partition: v.partition, agreements: v.agreements, held: v.held };
+}
+
+export function windowToValue(w: WindowState): WindowValue {
+  return { v: 1, kind: 'window', ...w };
+}
+
+export function windowFromValue(v: WindowValue): WindowState {
+  const { v: _v, kind: _kind, ...w } = v;
+  return w;
+}
+
+/** State keys: msisdn (digits) for matching, `${agreementId}|${year}-${month}` for windows, `partition:${n}` for watermark progress. */
+export function partitionKey(p: number): string {
+  return `partition:${p}`;
+}

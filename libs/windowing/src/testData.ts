@@ -1,0 +1,31 @@
+// Builders for tests (not exported from the package index).
+import { internalRecordId, type Agreement, type ImportedRecord } from '@mobilecs/domain';
+
+let counter = 0;
+
+/** A deterministic UUID-shaped id from a number. */
+export function idOf(n: number, version = 4): string {
+  const hex = n.toString(16).padStart(12, '0');
+  return `00000000-0000-${version}000-8000-${hex}`;
+}
+
+export function agreement(over: Partial<Agreement> & { msisdn: string }): Agreement {
+  return {
+    id: idOf(Number(over.msisdn) % 1e12, 3),
+    signedAt: Date.parse('2019-12-20T00:00:00+01:00'),
+    serviceStartAt: Date.parse('2020-01-01T00:00:00+01:00'),
+    billingPeriodTimeZone: 'Europe/Warsaw',
+    maxBytesInBillingPeriod: 1000,
+    ...over,
+  };
+}
+
+export function record(msisdn: string, recordedAt: string | number, recordedBytes: number, externalNo?: number): ImportedRecord {
+  const base = {
+    externalId: idOf(externalNo ?? ++counter),
+    msisdn,
+    recordedAt: typeof recordedAt === 'number' ? recordedAt : Date.parse(recordedAt),
+    recordedBytes,
+  };
+  return { ...base, internalId: internalRecordId(base) };
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { WatermarkTracker } from './watermark';
+
+describe('WatermarkTracker', () => {
+  it('per partition: highest recordedAt − out-of-orderness − 1 ms', () => {
+    const t = new WatermarkTracker({ outOfOrdernessMs: 10, idleTimeoutMs: 100 });
+    expect(t.partitionWatermark(0)).toBeNull();
+    t.observe(0, 1_000, 0);
+    t.observe(0, 500, 0);
+    expect(t.partitionWatermark(0)).toBe(989);
+  });
+
+  it('is the minimum over non-idle partitions and never goes back', () => {
+    const t = new WatermarkTracker({ idleTimeoutMs: 100 });
+    t.assign(0);
+    t.assign(1);
+    t.observe(0, 1_000, 0);
+    expect(t.advance(0)).toEqual([]); // partition 1 active without records: held back
+    expect(t.current()).toBeNull();
+    t.observe(1, 400, 0);
+    expect(t.advance(0)).toEqual([0, 1]);
+    expect(t.current()).toBe(399);
+    t.setCaughtUp(1, true);
+    t.advance(100); // partition 1 idle now
+    expect(t.current()).toBe(999);
+    t.observe(1, 500, 150); // partition 1 wakes up behind: the watermark stays
+    t.advance(150);
+    expect(t.current()).toBe(999);
+    expect(t.get(1)?.appliedWatermark).toBe(999);
+  });
+
+  it('keeps its watermark when every partition is idle, and can be forced forward', () => {
+    const t = new WatermarkTracker({ idleTimeoutMs: 10 });
+    t.observe(0, 100, 0);
+    t.advance(0);
+    t.setCaughtUp(0, true);
+    expect(t.isIdle(0, 5)).toBe(false);
+    expect(t.isIdle(0, 10)).toBe(true);
+    t.advance(50);
+    expect(t.current()).toBe(99);
+    expect(t.forceTo(50)).toEqual([]);
+    expect(t.forceTo(500)).toEqual([0]);
+    expect(t.current()).toBe(500);
+  });
+
+  it('assigns, restores and revokes partitions', () => {
+    const t = new WatermarkTracker({ idleTimeoutMs: 10 });
+    t.restore(2, 1_000, 900);
+    t.assign(1);
+    expect(t.partitions()).toEqual([1, 2]);
+    t.revoke(1);
+    expect(t.partitions()).toEqual([2]);
+    expect(t.isIdle(5, 0)).toBe(false);
+    t.restoreCombined(900);
+    expect(t.current()).toBe(900);
+  });
+});

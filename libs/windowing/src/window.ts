@@ -1,0 +1,109 @@
+// The window state machine per (agreement, billing period), system.md §5:
+//   add record  → total += bytes; DATA_PLAN_EXCEEDED once, at the first record with total ≥ max
+//   close       → BILLING_PERIOD_CLOSED once with the final total; then only a "closed"
+//                 marker remains (until the watermark makes lateness obvious), or nothing.
+import type { Aggregate, Agreement, DataPlanTrigger, DataRecord } from '@mobilecs/domain';
+import type { BillingPeriod } from './billingPeriod';
+
+export interface WindowState {
+  readonly agreementId: string;
+  readonly year: number;
+  readonly month: number;
+  readonly zone: string;
+  readonly startMs: number;
+  readonly endMs: number;
+  /** Input partition that owns the window (the msisdn's partition). */
+  readonly partition: number;
+  /** From the agreement of the latest record added, so a corrected agreement wins. */
+  readonly maxBytes: number;
+  readonly totalBytes: number;
+  readonly latestRecordedAt: number | null;
+  readonly latestInternalRecordId: string | null;
+  readonly exceededEmitted: boolean;
+  /** Closed early by the wall-clock policy: records for it are late. */
+  readonly closed: boolean;
+}
+
+export interface AggregateOutput {
+  readonly kind: 'aggregate';
+  readonly partition: number;
+  /** Kafka key: the agreement id. */
+  readonly key: string;
+  /** Kafka timestamp: end of the billing period − 1 ms. */
+  readonly timestampMs: number;
+  readonly aggregate: Aggregate;
+}
+
+/** Changelog / state key of a window: `${agreementId}|${year}-${month}`. */
+export function windowKey(agreementId: string, year: number, month: number): string {
+  return `${agreementId}|${year}-${month}`;
+}
+
+function open(agreement: Agreement, period: BillingPeriod, partition: number): WindowState {
+  return {
+    agreementId: agreement.id,
+    year: period.year,
+    month: period.month,
+    zone: period.zone,
+    startMs: period.startMs,
+    endMs: period.endMs,
+    partition,
+    maxBytes: agreement.maxBytesInBillingPeriod,
+    totalBytes: 0,
+    latestRecordedAt: null,
+    latestInternalRecordId: null,
+    exceededEmitted: false,
+    closed: false,
+  };
+}
+
+function toAggregate(w: WindowState, type: DataPlanTrigger): AggregateOutput {
+  return {
+    kind: 'aggregate',
+    partition: w.partition,
+    key: w.agreementId,
+    timestampMs: w.endMs - 1,
+    aggregate: {
+      agreementId: w.agreementId,
+      year: w.year,
+      month: w.month,
+      // A window exists only once a record was added, so these are set.
+      latestRecordedAt: w.latestRecordedAt ?? w.startMs,
+      latestInternalRecordId: w.latestInternalRecordId ?? '',
+      totalRecordedBytes: w.totalBytes,
+      billingPeriodTimeZone: w.zone,
+      maxBytesInBillingPeriod: w.maxBytes,
+      type,
+    },
+  };
+}
+
+/** Adds a (not late) record; returns the new state and DATA_PLAN_EXCEEDED if this record crossed the plan. */
+function add(w: WindowState, record: DataRecord, agreement: Agreement): { window: WindowState; exceeded?: AggregateOutput } {
+  // Latest = max recordedAt; on a tie the later arrival wins (>=).
+  const isLatest = w.latestRecordedAt === null || record.recordedAt >= w.latestRecordedAt;
+  const window: WindowState = {
+    ...w,
+    maxBytes: agreement.maxBytesInBillingPeriod,
+    totalBytes: w.totalBytes + record.recordedBytes,
+    latestRecordedAt: isLatest ? record.recordedAt : w.latestRecordedAt,
+    latestInternalRecordId: isLatest ? record.internalRecordId : w.latestInternalRecordId,
+  };
+  if (!window.exceededEmitted && window.totalBytes >= window.maxBytes) {
+    const marked = { ...window, exceededEmitted: true };
+    return { window: marked, exceeded: toAggregate(marked, 'DATA_PLAN_EXCEEDED') };
+  }
+  return { window };
+}
+
+/** Closes the window: BILLING_PERIOD_CLOSED with the final total, and the closed marker that remains. */
+function close(w: WindowState): { marker: WindowState; closed: AggregateOutput } {
+  return { marker: { ...w, closed: true }, closed: toAggregate(w, 'BILLING_PERIOD_CLOSED') };
+}
+
+/** Watermark at which the window closes (and after which its records are late). */
+function closesAt(w: Pick<WindowState, 'endMs'>, allowedLatenessMs: number): number {
+  return w.endMs - 1 + allowedLatenessMs;
+}
+
+export const BillingWindow = { open, add, close, closesAt, toAggregate, key: windowKey } as const;

@@ -1,0 +1,161 @@
+// The original's IncomingDataRecordsGenerator + IncomingDataRecordsFilesCreator: one
+// file per call, `months` months of one record per msisdn per day, continuing where the
+// previous call stopped.
+import { javaHashSetOrder, javaShuffle } from '../java/collections';
+import { JavaRandom } from '../java/random';
+import { nextUuid } from '../java/uuid';
+import { localDateText, plusMonths, zonedToString } from '../java/zonedDateTime';
+import {
+  BILLING_TIME_ZONE,
+  FILE_NAME_SEED,
+  INCOMING_RECORD_ID_SEED,
+  MAX_BYTES_IN_INCOMING_RECORD,
+  MSISDN_SEED,
+  MSISDNS_SHUFFLING_SEED,
+  RECORDED_BYTES_SEED,
+  SECONDS_BETWEEN_RECORDS,
+  SERVICE_START_AT_MS,
+} from './constants';
+import { nextMsisdnValue } from './msisdn';
+
+interface Msisdn {
+  readonly value: string;
+  readonly idRandom: JavaRandom;
+  readonly bytesRandom: JavaRandom;
+}
+
+export interface IncomingDataRecord {
+  externalId: string;
+  recordedAt: number;
+  msisdn: string;
+  recordedBytes: number;
+}
+
+/** The records of one file, and how to name and summarise it. */
+export interface GeneratedFile {
+  fileName: string;
+  /** Lines in file order, each without its line terminator. */
+  records: IncomingDataRecord[];
+  /** The original's response: msisdns in Java HashSet order. */
+  summary: string;
+}
+
+/** One msisdn population (the original's batch size): its list, its shuffling and its clock. */
+export class IncomingDataRecordsGenerator {
+  private constructor(
+    private readonly msisdns: Msisdn[],
+    private readonly shuffling: JavaRandom,
+    private begin: number,
+  ) {}
+
+  static create(numberOfMsisdns: number): IncomingDataRecordsGenerator {
+    const values = new JavaRandom(MSISDN_SEED);
+    const msisdns = Array.from({ length: numberOfMsisdns }, (_, i) => ({
+      value: nextMsisdnValue(values),
+      idRandom: new JavaRandom(INCOMING_RECORD_ID_SEED + i),
+      bytesRandom: new JavaRandom(RECORDED_BYTES_SEED + i),
+    }));
+    return new IncomingDataRecordsGenerator(msisdns, new JavaRandom(MSISDNS_SHUFFLING_SEED), SERVICE_START_AT_MS + SECONDS_BETWEEN_RECORDS * 1000);
+  }
+
+  clone(): IncomingDataRecordsGenerator {
+    return new IncomingDataRecordsGenerator(
+      this.msisdns.map((m) => ({ value: m.value, idRandom: m.idRandom.clone(), bytesRandom: m.bytesRandom.clone() })),
+      this.shuffling.clone(),
+      this.begin,
+    );
+  }
+
+  get size(): number {
+    return this.msisdns.length;
+  }
+
+  /** Where the next call starts (epoch millis). */
+  get nextBegin(): number {
+    return this.begin;
+  }
+
+  next(months: number): IncomingDataRecord[] {
+    const records: IncomingDataRecord[] = [];
+    const end = plusMonths(this.begin, BILLING_TIME_ZONE, months);
+    let t = this.begin;
+    while (t < end) {
+      javaShuffle(this.msisdns, this.shuffling);
+      for (const m of this.msisdns) {
+        records.push({
+          externalId: nextUuid(m.idRandom),
+          recordedAt: t,
+          msisdn: m.value,
+          recordedBytes: Math.trunc(m.bytesRandom.nextDouble() * MAX_BYTES_IN_INCOMING_RECORD),
+        });
+      }
+      t += SECONDS_BETWEEN_RECORDS * 1000; // an instant step: local time moves at DST changes
+    }
+    this.begin = t;
+    return records;
+  }
+}
+
+/** The original's file naming: a counter and a Random shared by every file of the service. */
+export class FileNamer {
+  private constructor(
+    private readonly random: JavaRandom,
+    private counter: number,
+  ) {}
+
+  static create(): FileNamer {
+    return new FileNamer(new JavaRandom(FILE_NAME_SEED), 0);
+  }
+
+  clone(): FileNamer {
+    return new FileNamer(this.random.clone(), this.counter);
+  }
+
+  /** idr_%03d_<local date of the first record>_<uuid>.csv */
+  next(firstRecordedAt: number): string {
+    const n = this.counter++;
+    return `idr_${String(n).padStart(3, '0')}_${localDateText(firstRecordedAt, BILLING_TIME_ZONE)}_${nextUuid(this.random)}.csv`;
+  }
+}
+
+/** externalId;recordedAt;msisdn;recordedBytes with Java's zoned timestamp text. */
+export function formatIncomingRecordLine(r: IncomingDataRecord): string {
+  return `${r.externalId};${zonedToString(r.recordedAt, BILLING_TIME_ZONE)};${r.msisdn};${r.recordedBytes}`;
+}
+
+export function msisdnsSummary(records: readonly IncomingDataRecord[]): string {
+  return `MSISDNs generated: ${javaHashSetOrder(records.map((r) => r.msisdn)).join(', ')}`;
+}
+
+/**
+ * All file generators of a service: one IncomingDataRecordsGenerator per msisdn count
+ * asked for (each continues its own sequence, exactly as an original configured with
+ * that batch size would), sharing one FileNamer.
+ */
+export class DataRecordFilesGenerator {
+  private constructor(
+    private readonly byCount: Map<number, IncomingDataRecordsGenerator>,
+    private readonly namer: FileNamer,
+  ) {}
+
+  static create(): DataRecordFilesGenerator {
+    return new DataRecordFilesGenerator(new Map(), FileNamer.create());
+  }
+
+  /** A copy of the state touched by a call with `count`, to commit after the file is in place. */
+  clone(): DataRecordFilesGenerator {
+    return new DataRecordFilesGenerator(new Map([...this.byCount].map(([k, g]) => [k, g.clone()])), this.namer.clone());
+  }
+
+  next(count: number, months: number): GeneratedFile {
+    let generator = this.byCount.get(count);
+    if (!generator) {
+      generator = IncomingDataRecordsGenerator.create(count);
+      this.byCount.set(count, generator);
+    }
+    const records = generator.next(months);
+    const first = records[0];
+    if (!first) throw new RangeError('a data-record file needs at least one msisdn and one month');
+    return { fileName: this.namer.next(first.recordedAt), records, summary: msisdnsSummary(records) };
+  }
+}

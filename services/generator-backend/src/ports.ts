@@ -1,0 +1,36 @@
+// What the HTTP layer needs from the outside world; main.ts wires the real ones
+// (Kafka, the incoming folder, Cassandra), tests may wire others.
+import type { Agreement } from '@mobilecs/domain';
+
+export interface AgreementPublisher {
+  /** Resolves only after Kafka acknowledged every agreement (acks=all). */
+  publish(agreements: readonly Agreement[]): Promise<void>;
+}
+
+export interface IncomingFolder {
+  /**
+   * Writes the lines (each followed by '\n') to tmp_<uuid> in the folder, then moves
+   * the file to `fileName`. Resolves 'written', or 'unchanged' when an identical file
+   * is already there; rejects with FileConflictError if a different one is.
+   */
+  writeFile(fileName: string, lines: Iterable<string>): Promise<'written' | 'unchanged'>;
+}
+
+/** A row of <keyspace>.data_record. Byte counts are bigint: exact whatever their size. */
+export interface StoredDataRecord {
+  agreementId: string;
+  year: number;
+  month: number;
+  recordedAt: number;
+  internalRecordId: string;
+  recordedBytes: bigint;
+}
+
+export interface DataRecordStore {
+  /** The records of one billing period, newest first. */
+  find(agreementId: string, year: number, month: number): Promise<StoredDataRecord[]>;
+  /** Sum of recorded bytes of one billing period (0 when there is none). */
+  totalBytes(agreementId: string, year: number, month: number): Promise<bigint>;
+  /** Idempotent upserts (same primary key → same row). */
+  upsert(records: readonly StoredDataRecord[]): Promise<void>;
+}

@@ -1,0 +1,34 @@
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import type { KafkaConnection } from './types';
+
+// kafkajs prints a migration warning about its v2 partitioner on every producer; our
+// partitioner choice is explicit (see producer.ts), so the warning is noise.
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+
+export type KafkaLogSink = (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: Record<string, unknown>) => void;
+
+let sink: KafkaLogSink | undefined;
+
+/** Routes the client library's own logs into the service's logger (pino). */
+export function setKafkaLogSink(s: KafkaLogSink | undefined): void {
+  sink = s;
+}
+
+const levelName = (l: logLevel): 'error' | 'warn' | 'info' | 'debug' =>
+  l === logLevel.ERROR ? 'error' : l === logLevel.WARN ? 'warn' : l === logLevel.INFO ? 'info' : 'debug';
+
+export function createClient(conn: KafkaConnection): Kafka {
+  return new Kafka({
+    clientId: conn.clientId,
+    brokers: conn.brokers,
+    logLevel: logLevel.WARN,
+    retry: { initialRetryTime: 100, retries: 8 },
+    logCreator:
+      () =>
+      ({ level, log }: LogEntry) => {
+        if (!sink) return;
+        const { message, ...extra } = log;
+        sink(levelName(level), `kafka: ${message}`, extra);
+      },
+  });
+}

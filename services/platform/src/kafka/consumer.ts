@@ -1,0 +1,127 @@
+import type { Consumer, KafkaMessage } from 'kafkajs';
+import { createClient } from './client';
+import { KafkaUnavailableError } from './errors';
+import type { IncomingMessage, KafkaConnection, TopicPartition, TopicPartitionOffset } from './types';
+
+export interface ConsumerOptions {
+  groupId: string;
+  /** Only see committed transactional messages (isolation.level=read_committed). Default true. */
+  readCommitted?: boolean;
+  /** Where a group with no committed offset starts. Default true (earliest). */
+  fromBeginning?: boolean;
+  /** Offsets are committed by the caller (e.g. inside a transaction). Default false. */
+  manualCommit?: boolean;
+  sessionTimeoutMs?: number;
+  maxBytesPerPartition?: number;
+}
+
+export interface MessageBatch {
+  topic: string;
+  partition: number;
+  highWatermark: string;
+  messages: IncomingMessage[];
+}
+
+export interface BatchContext {
+  /** Keep the group membership alive during long work. */
+  heartbeat(): Promise<void>;
+  /** True when the consumer is stopping or rebalancing: finish the current unit and return. */
+  isStale(): boolean;
+}
+
+export interface RunOptions {
+  eachBatch(batch: MessageBatch, ctx: BatchContext): Promise<void>;
+  /** Called after each join of the group with the partitions this member now owns. */
+  onAssignment?(assigned: TopicPartition[]): void | Promise<void>;
+}
+
+function decodeHeaders(h: KafkaMessage['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h ?? {})) {
+    if (v === undefined) continue;
+    out[k] = Array.isArray(v) ? v.map((x) => x.toString()).join(',') : v.toString();
+  }
+  return out;
+}
+
+/** A consumer-group member reading one or more topics batch by batch. */
+export class KafkaConsumer {
+  private constructor(
+    private readonly consumer: Consumer,
+    private readonly opts: ConsumerOptions,
+  ) {}
+
+  static async connect(conn: KafkaConnection, opts: ConsumerOptions): Promise<KafkaConsumer> {
+    const consumer = createClient(conn).consumer({
+      groupId: opts.groupId,
+      readUncommitted: opts.readCommitted === false,
+      sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
+      ...(opts.maxBytesPerPartition ? { maxBytesPerPartition: opts.maxBytesPerPartition } : {}),
+    });
+    try {
+      await consumer.connect();
+    } catch (err) {
+      throw new KafkaUnavailableError(conn.brokers, err);
+    }
+    return new KafkaConsumer(consumer, opts);
+  }
+
+  async subscribe(topics: string[]): Promise<void> {
+    await this.consumer.subscribe({ topics, fromBeginning: this.opts.fromBeginning ?? true });
+  }
+
+  async run(run: RunOptions): Promise<void> {
+    if (run.onAssignment) {
+      this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+        const assigned = Object.entries(e.payload.memberAssignment).flatMap(([topic, partitions]) =>
+          partitions.map((partition) => ({ topic, partition })),
+        );
+        void run.onAssignment?.(assigned);
+      });
+    }
+    await this.consumer.run({
+      autoCommit: !(this.opts.manualCommit ?? false),
+      eachBatchAutoResolve: true,
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        await run.eachBatch(
+          {
+            topic: batch.topic,
+            partition: batch.partition,
+            highWatermark: batch.highWatermark,
+            messages: batch.messages.map((m) => ({
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: m.offset,
+              key: m.key ? m.key.toString('utf8') : null,
+              value: m.value,
+              timestamp: Number(m.timestamp),
+              headers: decodeHeaders(m.headers),
+            })),
+          },
+          { heartbeat: () => payload.heartbeat(), isStale: () => payload.isStale() || !payload.isRunning() },
+        );
+      },
+    });
+  }
+
+  seek(to: TopicPartitionOffset): void {
+    this.consumer.seek({ topic: to.topic, partition: to.partition, offset: to.offset });
+  }
+
+  pause(partitions: TopicPartition[]): void {
+    this.consumer.pause(partitions.map((p) => ({ topic: p.topic, partitions: [p.partition] })));
+  }
+
+  resume(partitions: TopicPartition[]): void {
+    this.consumer.resume(partitions.map((p) => ({ topic: p.topic, partitions: [p.partition] })));
+  }
+
+  async commitOffsets(offsets: TopicPartitionOffset[]): Promise<void> {
+    await this.consumer.commitOffsets(offsets);
+  }
+
+  async disconnect(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}

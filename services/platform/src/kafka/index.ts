@@ -1,0 +1,7 @@
+export * from './types';
+export * from './errors';
+export { setKafkaLogSink, type KafkaLogSink } from './client';
+export { KafkaAdmin } from './admin';
+export { KafkaProducer, KafkaTransactionalProducer, KafkaTransaction } from './producer';
+export { KafkaConsumer, type ConsumerOptions, type MessageBatch, type BatchContext, type RunOptions } from './consumer';
+export { waitForKafka, probeKafka } from './readiness';

@@ -1,0 +1,173 @@
+import { Partitioners, type Message, type Producer, type Transaction } from 'kafkajs';
+import { createClient } from './client';
+import { KafkaUnavailableError, ProducerFencedError } from './errors';
+import type { KafkaConnection, OutgoingMessage, TopicPartitionOffset } from './types';
+
+// Java-compatible murmur2 partitioning, so records keyed by msisdn land on the same
+// partition number in `agreements` and `incoming-data-records` whoever produced them.
+const createPartitioner = Partitioners.DefaultPartitioner;
+
+function toKafkaMessages(messages: OutgoingMessage[]): Map<string, Message[]> {
+  const byTopic = new Map<string, Message[]>();
+  for (const m of messages) {
+    const list = byTopic.get(m.topic) ?? [];
+    list.push({
+      key: m.key,
+      value: m.value,
+      ...(m.timestamp !== undefined ? { timestamp: String(m.timestamp) } : {}),
+      ...(m.partition !== undefined ? { partition: m.partition } : {}),
+      ...(m.headers ? { headers: m.headers } : {}),
+    });
+    byTopic.set(m.topic, list);
+  }
+  return byTopic;
+}
+
+/** Idempotent producer, acks=all: a send resolves only after every in-sync replica has the messages. */
+export class KafkaProducer {
+  private constructor(private readonly producer: Producer) {}
+
+  static async connect(conn: KafkaConnection): Promise<KafkaProducer> {
+    const producer = createClient(conn).producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner });
+    try {
+      await producer.connect();
+    } catch (err) {
+      throw new KafkaUnavailableError(conn.brokers, err);
+    }
+    return new KafkaProducer(producer);
+  }
+
+  async send(messages: OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...toKafkaMessages(messages)].map(([topic, msgs]) => ({ topic, messages: msgs })),
+    });
+  }
+
+  async disconnect(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}
+
+/** One open transaction: its messages and consumer offsets become visible together on commit. */
+export class KafkaTransaction {
+  constructor(
+    private readonly tx: Transaction,
+    private readonly transactionalId: string,
+  ) {}
+
+  async send(messages: OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await guardFencing(this.transactionalId, () =>
+      this.tx.sendBatch({
+        acks: -1,
+        topicMessages: [...toKafkaMessages(messages)].map(([topic, msgs]) => ({ topic, messages: msgs })),
+      }),
+    );
+  }
+
+  /** Commits consumer offsets as part of this transaction (consume-transform-produce). */
+  async sendOffsets(consumerGroupId: string, offsets: TopicPartitionOffset[]): Promise<void> {
+    if (offsets.length === 0) return;
+    const topics = new Map<string, { partition: number; offset: string }[]>();
+    for (const o of offsets) {
+      const list = topics.get(o.topic) ?? [];
+      list.push({ partition: o.partition, offset: o.offset });
+      topics.set(o.topic, list);
+    }
+    const request = { consumerGroupId, topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) };
+    // A freshly started broker may still be loading the group coordinator; kafkajs does
+    // not retry TxnOffsetCommit on those retriable errors, so we do.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await guardFencing(this.transactionalId, () => this.tx.sendOffsets(request));
+        return;
+      } catch (err) {
+        const retriable = (err as { retriable?: boolean }).retriable === true;
+        if (!retriable || attempt >= 10) throw err;
+        await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+      }
+    }
+  }
+
+  async commit(): Promise<void> {
+    await guardFencing(this.transactionalId, () => this.tx.commit());
+  }
+
+  async abort(): Promise<void> {
+    await guardFencing(this.transactionalId, () => this.tx.abort());
+  }
+
+  isActive(): boolean {
+    return this.tx.isActive();
+  }
+}
+
+/**
+ * Transactional producer (idempotent, acks=all). A transactional id belongs to one
+ * live instance: starting another with the same id fences the older one, whose next
+ * call throws ProducerFencedError.
+ */
+export class KafkaTransactionalProducer {
+  private constructor(
+    private readonly producer: Producer,
+    readonly transactionalId: string,
+  ) {}
+
+  static async connect(
+    conn: KafkaConnection,
+    transactionalId: string,
+    opts: { transactionTimeoutMs?: number } = {},
+  ): Promise<KafkaTransactionalProducer> {
+    const producer = createClient(conn).producer({
+      transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: opts.transactionTimeoutMs ?? 60_000,
+      createPartitioner,
+    });
+    try {
+      await producer.connect();
+    } catch (err) {
+      throw new KafkaUnavailableError(conn.brokers, err);
+    }
+    return new KafkaTransactionalProducer(producer, transactionalId);
+  }
+
+  async begin(): Promise<KafkaTransaction> {
+    const tx = await guardFencing(this.transactionalId, () => this.producer.transaction());
+    return new KafkaTransaction(tx, this.transactionalId);
+  }
+
+  /** Runs `work` in a transaction; commits if it resolves, aborts if it throws. */
+  async inTransaction<T>(work: (tx: KafkaTransaction) => Promise<T>): Promise<T> {
+    const tx = await this.begin();
+    try {
+      const result = await work(tx);
+      await tx.commit();
+      return result;
+    } catch (err) {
+      if (tx.isActive() && !(err instanceof ProducerFencedError)) {
+        await tx.abort().catch(() => undefined);
+      }
+      throw err;
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}
+
+async function guardFencing<T>(transactionalId: string, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    const type = (err as { type?: string }).type;
+    if (type === 'INVALID_PRODUCER_EPOCH' || type === 'PRODUCER_FENCED' || type === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED') {
+      throw new ProducerFencedError(transactionalId, err);
+    }
+    throw err;
+  }
+}

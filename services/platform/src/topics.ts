@@ -1,0 +1,65 @@
+import { KafkaAdmin, TopicLayoutError, type KafkaConnection, type TopicSpec } from './kafka';
+
+/** The topics of mobilecs (system spec §2), overridable per deployment. */
+export interface TopicNames {
+  agreements: string;
+  incomingDataRecords: string;
+  dataRecordsAggregates: string;
+  deadLetters: string;
+  dataRecordsLate: string;
+}
+
+export const defaultTopicNames: TopicNames = {
+  agreements: 'agreements',
+  incomingDataRecords: 'incoming-data-records',
+  dataRecordsAggregates: 'data-records-aggregates',
+  deadLetters: 'dead-letters',
+  dataRecordsLate: 'data-records-late',
+};
+
+export interface TopicLayout {
+  names: TopicNames;
+  /** Partitions of the co-partitioned input topics (agreements, incoming-data-records). */
+  inputPartitions: number;
+  /** Partitions of the output topics. */
+  outputPartitions: number;
+  replicationFactor: number;
+}
+
+/**
+ * Topic specs: agreements are kept forever (retention -1) and compacted would lose
+ * history of a msisdn, so they are retained whole; data records keep the broker's
+ * default retention; both inputs share one partition count (co-partitioning).
+ */
+export function topicSpecs(layout: TopicLayout): TopicSpec[] {
+  const { names, inputPartitions, outputPartitions, replicationFactor } = layout;
+  return [
+    { topic: names.agreements, partitions: inputPartitions, replicationFactor, config: { 'retention.ms': '-1', 'retention.bytes': '-1' } },
+    { topic: names.incomingDataRecords, partitions: inputPartitions, replicationFactor },
+    { topic: names.dataRecordsAggregates, partitions: outputPartitions, replicationFactor },
+    { topic: names.deadLetters, partitions: outputPartitions, replicationFactor },
+    { topic: names.dataRecordsLate, partitions: outputPartitions, replicationFactor },
+  ];
+}
+
+/** Creates the topics that are missing and checks the co-partitioning of the inputs. */
+export async function ensureTopics(conn: KafkaConnection, layout: TopicLayout, extra: TopicSpec[] = []): Promise<void> {
+  const admin = await KafkaAdmin.connect(conn);
+  try {
+    await admin.ensureTopics([...topicSpecs(layout), ...extra]);
+    await assertCoPartitioned(admin, layout.names);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function assertCoPartitioned(admin: KafkaAdmin, names: TopicNames): Promise<void> {
+  const a = await admin.partitionCount(names.agreements);
+  const r = await admin.partitionCount(names.incomingDataRecords);
+  if (a !== r) {
+    throw new TopicLayoutError(
+      `${names.agreements} has ${a} partitions and ${names.incomingDataRecords} has ${r}: they must be ` +
+        'co-partitioned (same count, msisdn key) so that a subscriber\'s agreements and records meet in one instance',
+    );
+  }
+}

@@ -1,0 +1,36 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: pure unit tests next to the code (no servers), and the integration /
+// end-to-end suites under test/ that run against real Kafka and Cassandra, found or
+// started once by the global setup.
+export default defineConfig({
+  test: {
+    coverage: {
+      provider: 'v8',
+      include: ['libs/*/src/**/*.ts'],
+      exclude: ['**/*.test.ts'],
+      reporter: ['text-summary', 'text'],
+    },
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['libs/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          // Suites share one Kafka and one Cassandra; each uses its own topics and keyspaces.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
