@@ -1,30 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   KafkaAdmin,
-  KafkaConsumer,
   KafkaProducer,
   KafkaTransactionalProducer,
   ProducerFencedError,
   TopicLayoutError,
   ensureTopics,
-  type IncomingMessage,
   type KafkaConnection,
 } from '@mobilecs/platform';
 import { testServers, uniqueName, uniqueTopicNames } from '../support/servers';
-
-/** Reads everything currently on a topic with a fresh group, until `expected` messages or the time is up. */
-async function readAll(conn: KafkaConnection, topic: string, opts: { readCommitted: boolean; expected: number; waitMs?: number }): Promise<IncomingMessage[]> {
-  const consumer = await KafkaConsumer.connect(conn, { groupId: uniqueName('reader'), readCommitted: opts.readCommitted, fromBeginning: true });
-  const got: IncomingMessage[] = [];
-  await consumer.subscribe([topic]);
-  await consumer.run({ eachBatch: async (b) => void got.push(...b.messages) });
-  const deadline = Date.now() + (opts.waitMs ?? 20_000);
-  while (got.length < opts.expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  // Linger a little to catch anything beyond what was expected.
-  await new Promise((r) => setTimeout(r, 1000));
-  await consumer.disconnect();
-  return got;
-}
+import { readTopic } from '../support/topic-reader';
 
 describe('our Kafka module against the real broker', () => {
   let conn: KafkaConnection;
@@ -46,7 +31,7 @@ describe('our Kafka module against the real broker', () => {
       { topic, key: '48222', value: 'two', timestamp: 1_577_919_600_000 },
     ]);
     await producer.disconnect();
-    const got = await readAll(conn, topic, { readCommitted: true, expected: 2 });
+    const got = await readTopic(conn, topic, { readCommitted: true, expected: 2 });
     expect(got.map((m) => [m.key, m.value?.toString(), m.timestamp]).sort()).toEqual([
       ['48111', 'one', 1_577_833_200_000],
       ['48222', 'two', 1_577_919_600_000],
@@ -76,10 +61,10 @@ describe('our Kafka module against the real broker', () => {
     await producer.inTransaction(async (tx) => tx.send([{ topic, key: 'a', value: 'committed-2' }]));
     await producer.disconnect();
 
-    const committed = await readAll(conn, topic, { readCommitted: true, expected: 2 });
+    const committed = await readTopic(conn, topic, { readCommitted: true, expected: 2 });
     expect(committed.map((m) => m.value?.toString())).toEqual(['committed-1', 'committed-2']);
     // The aborted message is physically in the log: a read_uncommitted reader sees it.
-    const everything = await readAll(conn, topic, { readCommitted: false, expected: 3 });
+    const everything = await readTopic(conn, topic, { readCommitted: false, expected: 3 });
     expect(everything.map((m) => m.value?.toString())).toContain('aborted');
     // Offsets sent in the committed transaction are the group's; the aborted ones are not.
     const offsets = await admin.committedOffsets(group, input);
@@ -97,7 +82,7 @@ describe('our Kafka module against the real broker', () => {
     await successor.inTransaction(async (tx) => tx.send([{ topic, key: 'k', value: 'from-successor' }]));
     await expect(zombieTx.commit()).rejects.toBeInstanceOf(ProducerFencedError);
     await Promise.all([zombie.disconnect(), successor.disconnect()]);
-    const got = await readAll(conn, topic, { readCommitted: true, expected: 1 });
+    const got = await readTopic(conn, topic, { readCommitted: true, expected: 1 });
     expect(got.map((m) => m.value?.toString())).toEqual(['from-successor']);
   });
 

@@ -29,17 +29,34 @@ function monthStartMs(zone: string, year: number, month: number): number {
   return new TZDate(year, month - 1, 1, 0, 0, 0, 0, zone).getTime();
 }
 
+// Periods are immutable facts of the tz database: memoise them (bounded) and remember the
+// last period per zone, so the common case (records of the current month) skips TZDate.
+const MAX_CACHED = 10_000;
+const cache = new Map<string, BillingPeriod>();
+const lastByZone = new Map<string, BillingPeriod>();
+
 function of(zone: string, year: number, month: number): BillingPeriod {
+  const key = `${zone}|${year}-${month}`;
+  const cached = cache.get(key);
+  if (cached) return cached;
   requireZone(zone);
   const nextYear = month === 12 ? year + 1 : year;
   const nextMonth = month === 12 ? 1 : month + 1;
-  return { zone, year, month, startMs: monthStartMs(zone, year, month), endMs: monthStartMs(zone, nextYear, nextMonth) };
+  const period = Object.freeze({ zone, year, month, startMs: monthStartMs(zone, year, month), endMs: monthStartMs(zone, nextYear, nextMonth) });
+  if (cache.size >= MAX_CACHED) cache.clear();
+  cache.set(key, period);
+  return period;
 }
 
 function containing(instantMs: number, zone: string): BillingPeriod {
+  const last = lastByZone.get(zone);
+  if (last && instantMs >= last.startMs && instantMs < last.endMs) return last;
   requireZone(zone);
   const local = new TZDate(instantMs, zone);
-  return of(zone, local.getFullYear(), local.getMonth() + 1);
+  const period = of(zone, local.getFullYear(), local.getMonth() + 1);
+  if (lastByZone.size >= MAX_CACHED) lastByZone.clear();
+  lastByZone.set(zone, period);
+  return period;
 }
 
 export const BillingPeriod = {

@@ -253,3 +253,32 @@ describe('matching (system.md §4)', () => {
     expect(h.aggregates()).toMatchObject([{ type: 'DATA_PLAN_EXCEEDED', maxBytesInBillingPeriod: 10 }]);
   });
 });
+
+describe('windows across time-zone edge cases', () => {
+  function closeOf(zone: string, recordedAt: string) {
+    const h = new UsageHarness();
+    h.agreement(agreement({ msisdn: M, billingPeriodTimeZone: zone, serviceStartAt: Date.parse('2000-01-01T00:00:00Z') }));
+    h.record(record(M, recordedAt, 1));
+    h.advanceWatermarkTo(Date.parse('2030-01-01T00:00:00Z'));
+    const out = h.aggregateOutputs()[0];
+    return { year: out?.aggregate.year, month: out?.aggregate.month, kafkaTimestamp: new Date(out?.timestampMs ?? 0).toISOString(), stored: h.dataRecords()[0]?.month };
+  }
+
+  it('Warsaw spring DST (29 March 2020): March closes at 31 March 23:59:59.999 +02:00', () => {
+    expect(closeOf('Europe/Warsaw', '2020-03-29T01:30:00Z')).toEqual({ year: 2020, month: 3, kafkaTimestamp: '2020-03-31T21:59:59.999Z', stored: 3 });
+  });
+
+  it('Warsaw autumn DST (25 October 2020): the repeated hour is October', () => {
+    expect(closeOf('Europe/Warsaw', '2020-10-25T01:30:00Z')).toEqual({ year: 2020, month: 10, kafkaTimestamp: '2020-10-31T22:59:59.999Z', stored: 10 });
+  });
+
+  it('leap February 2020 closes on the 29th', () => {
+    expect(closeOf('Europe/Warsaw', '2020-02-29T12:00:00Z')).toMatchObject({ month: 2, kafkaTimestamp: '2020-02-29T22:59:59.999Z' });
+  });
+
+  it('Asia/Kolkata, Pacific/Apia and America/St_Johns month ends', () => {
+    expect(closeOf('Asia/Kolkata', '2020-01-31T18:29:59.999Z')).toMatchObject({ month: 1, kafkaTimestamp: '2020-01-31T18:29:59.999Z' });
+    expect(closeOf('Pacific/Apia', '2011-12-30T12:00:00Z')).toMatchObject({ year: 2011, month: 12, kafkaTimestamp: '2011-12-31T09:59:59.999Z' });
+    expect(closeOf('America/St_Johns', '2020-01-31T12:00:00Z')).toMatchObject({ month: 1, kafkaTimestamp: '2020-02-01T03:29:59.999Z' });
+  });
+});

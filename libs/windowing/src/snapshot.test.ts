@@ -82,6 +82,7 @@ describe('state snapshots', () => {
       expect(r.error.key).toBe('x|2020-1');
       expect(r.error.message).toContain('x|2020-1');
     }
+    expect(p.restoreKey(M, { v: 2, kind: 'matching', partition: 0, msisdn: M, agreements: [], held: [] }).ok).toBe(false);
     const whole = UsageProcessor.restore({}, { version: 7, entries: [] });
     expect(whole.ok).toBe(false);
     if (!whole.ok) expect(whole.error.message).toContain('cannot restore state:');
@@ -93,8 +94,8 @@ describe('state snapshots', () => {
     h.processor.onRecord(record(M, '2020-01-10T00:00:00Z', 5), 3, 0);
     const first = h.processor.drainChanges();
     expect(first.map((c) => [c.key, c.partition, c.value?.kind])).toEqual([
-      [M, 3, 'matching'],
       [`${A.id}|2020-1`, 3, 'window'],
+      [M, 3, 'matching'],
       ['partition:3', 3, 'partition'],
     ]);
     expect(h.processor.drainChanges()).toEqual([]);

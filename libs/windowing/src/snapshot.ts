@@ -87,16 +87,19 @@ export type PartitionValue = z.output<typeof partitionV1>;
 /** The changelog value of one key (null = deleted, a tombstone). */
 export type StateValue = MatchingValue | WindowValue | PartitionValue;
 
+// v0 values had no version field; one from a future version must not pass as v0.
+const noVersion = { v: z.undefined().optional() };
 const windowV0 = z
   .object({
+    ...noVersion,
     ...windowCommon,
     total: z.string().regex(/^(?:0|[1-9]\d*)$/),
     exceeded: z.boolean(),
   })
-  .transform(({ total, exceeded, ...rest }): WindowValue => ({ v: 1, ...rest, totalBytes: Number(total), exceededEmitted: exceeded, closed: false }))
+  .transform(({ total, exceeded, v: _v, ...rest }): WindowValue => ({ v: 1, ...rest, totalBytes: Number(total), exceededEmitted: exceeded, closed: false }))
   .pipe(windowV1);
-const matchingV0 = z.object(matchingBody).transform((m): MatchingValue => ({ v: 1, ...m }));
-const partitionV0 = z.object(partitionBody).transform((p): PartitionValue => ({ v: 1, ...p }));
+const matchingV0 = z.object({ ...noVersion, ...matchingBody }).transform(({ v: _v, ...m }): MatchingValue => ({ v: 1, ...m }));
+const partitionV0 = z.object({ ...noVersion, ...partitionBody }).transform(({ v: _v, ...p }): PartitionValue => ({ v: 1, ...p }));
 
 /** Any known version of a key's value, migrated to the current one. */
 export const stateValueSchema: z.ZodType<StateValue, unknown> = z.union([
@@ -109,7 +112,7 @@ const entries = z.array(z.tuple([z.string(), stateValueSchema]));
 export const processorSnapshotSchema = z.union([
   z.object({ version: z.literal(1), watermark: safeInt.nullable(), entries }),
   // v0 whole snapshots had no version and no processor watermark.
-  z.object({ entries }).transform((s) => ({ version: 1 as const, watermark: null, entries: s.entries })),
+  z.object({ version: z.undefined().optional(), entries }).transform((s) => ({ version: 1 as const, watermark: null, entries: s.entries })),
 ]);
 
 export interface ProcessorSnapshot {

@@ -9,7 +9,7 @@ function toBigInt(v: unknown): bigint {
   if (typeof v === 'bigint') return v;
   if (typeof v === 'number') return BigInt(v);
   if (v === null || v === undefined) return 0n;
-  return BigInt(String(v)); // a driver Long
+  return BigInt((v as { toString(): string }).toString()); // a driver Long
 }
 
 /** <keyspace>.data_record through the cassandra-driver (prepared statements, bigint as JS bigint). */

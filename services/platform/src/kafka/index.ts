@@ -5,3 +5,4 @@ export { KafkaAdmin } from './admin';
 export { KafkaProducer, KafkaTransactionalProducer, KafkaTransaction } from './producer';
 export { KafkaConsumer, type ConsumerOptions, type MessageBatch, type BatchContext, type RunOptions } from './consumer';
 export { waitForKafka, probeKafka } from './readiness';
+export { restoreChangelog, RESTORE_MARKER_KEY } from './changelog';

@@ -1,0 +1,222 @@
+// The HTTP layer: every endpoint of system spec §8, built from injected dependencies.
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import { pinoHttp } from 'pino-http';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { ruruHTML } from 'ruru/server';
+import { serveStatic } from 'ruru/static';
+import { operationsRouter, type Logger, type ReadinessCheck } from '@mobilecs/platform';
+import { DataRecordsService, stringifyExact } from './dataRecords';
+import { BadRequestError, DependencyError, FileConflictError } from './errors';
+import { GenerationService } from './generationService';
+import { graphqlRouter } from './graphql/handler';
+import { createSchema } from './graphql/schema';
+import type { AgreementPublisher, DataRecordStore, IncomingFolder } from './ports';
+
+export interface GenerationLimits {
+  /** Default count (agreements; msisdns per file; agreements per direct call): the original's batch size, 1. */
+  defaultCount: number;
+  /** Default months per file and per agreement of the direct generator: 1. */
+  defaultMonths: number;
+  maxCount: number;
+  maxMonths: number;
+}
+
+export interface AppDeps {
+  publisher: AgreementPublisher;
+  folder: IncomingFolder;
+  store: DataRecordStore;
+  logger: Logger;
+  registry: Registry;
+  readinessChecks: ReadinessCheck[];
+  limits: GenerationLimits;
+  /** Zone of the billing period of records upserted through the API. */
+  billingPeriodTimeZone: string;
+  /** Wall clock, only for error bodies' timestamps. */
+  clock: () => number;
+}
+
+export interface App {
+  app: express.Express;
+  generation: GenerationService;
+}
+
+const GRAPHIQL_STATIC = '/graphiql/static/';
+
+function queryInt(req: Request, name: string, def: number, max: number): number {
+  const raw = req.query[name];
+  if (raw === undefined) return def;
+  if (typeof raw !== 'string' || !/^\d{1,9}$/.test(raw) || Number(raw) < 1 || Number(raw) > max) {
+    throw new BadRequestError(`query parameter ${name}=${JSON.stringify(raw)} must be an integer from 1 to ${max}`);
+  }
+  return Number(raw);
+}
+
+function text(res: Response, body: string, status = 200): void {
+  res.status(status).type('text/plain; charset=utf-8').send(body);
+}
+
+function json(res: Response, body: unknown, status = 200): void {
+  res.status(status).type('application/json').send(stringifyExact(body));
+}
+
+/** Express 5 forwards rejected promises to the error handler. */
+const route = (h: (req: Request, res: Response) => Promise<void>): RequestHandler => (req, res) => h(req, res);
+
+export function createApp(deps: AppDeps): App {
+  const { limits } = deps;
+  const generation = new GenerationService(deps);
+  const dataRecords = new DataRecordsService(deps.store, deps.billingPeriodTimeZone);
+
+  const generated = new Counter({
+    name: 'mobilecs_generator_generated_total',
+    help: 'Items generated, by kind (agreement, file, file_line, data_record)',
+    labelNames: ['kind'] as const,
+    registers: [deps.registry],
+  });
+  const httpDuration = new Histogram({
+    name: 'mobilecs_generator_http_request_duration_seconds',
+    help: 'HTTP request duration by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.02, 0.1, 0.5, 2, 10, 60],
+    registers: [deps.registry],
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false } }));
+  app.use((req, res, next) => {
+    const end = httpDuration.startTimer({ method: req.method });
+    res.on('finish', () => {
+      const r = (req.route as { path?: string } | undefined)?.path;
+      end({ route: typeof r === 'string' ? r : 'other', status: String(res.statusCode) });
+    });
+    next();
+  });
+
+  app.use(operationsRouter(deps.registry, deps.readinessChecks));
+
+  // ---- generators ----
+  app.get(
+    '/api/agreements/generate',
+    route(async (req, res) => {
+      const count = queryInt(req, 'count', limits.defaultCount, limits.maxCount);
+      const r = await generation.generateAgreements(count).catch(wrap('Kafka'));
+      generated.inc({ kind: 'agreement' }, r.produced);
+      text(res, r.text);
+    }),
+  );
+  app.get(
+    '/api/incoming-data-records/generate',
+    route(async (req, res) => {
+      const count = queryInt(req, 'count', limits.defaultCount, limits.maxCount);
+      const months = queryInt(req, 'months', limits.defaultMonths, limits.maxMonths);
+      const r = await generation.generateFile(count, months).catch(wrap('incoming folder'));
+      generated.inc({ kind: 'file' });
+      generated.inc({ kind: 'file_line' }, r.produced);
+      req.log.info({ fileName: r.fileName, lines: r.produced }, 'data-record file written');
+      text(res, r.text);
+    }),
+  );
+  app.get(
+    '/api/data-records/generate',
+    route(async (req, res) => {
+      const count = queryInt(req, 'count', limits.defaultCount, limits.maxCount);
+      const months = queryInt(req, 'months', limits.defaultMonths, limits.maxMonths);
+      const r = await generation.generateDataRecords(count, months).catch(wrap('Cassandra'));
+      generated.inc({ kind: 'data_record' }, r.produced);
+      text(res, r.text);
+    }),
+  );
+
+  // ---- data records (REST) ----
+  app.get(
+    '/api/data-records/:agreementId/:year/:month',
+    route(async (req, res) => {
+      const p = req.params as Record<string, string>;
+      json(res, await dataRecords.find(p.agreementId, p.year, p.month).catch(wrap('Cassandra')));
+    }),
+  );
+  app.get(
+    '/api/data-records/:agreementId/:year/:month/total-data-used',
+    route(async (req, res) => {
+      const p = req.params as Record<string, string>;
+      text(res, await dataRecords.totalDataUsed(p.agreementId, p.year, p.month).catch(wrap('Cassandra')));
+    }),
+  );
+  app.put(
+    '/api/data-records/:agreementId',
+    express.json({ limit: '64kb', strict: false, type: () => true }),
+    route(async (req, res) => {
+      const p = req.params as Record<string, string>;
+      json(res, await dataRecords.upsert(p.agreementId, req.body as unknown).catch(wrap('Cassandra')));
+    }),
+  );
+
+  // ---- GraphQL and GraphiQL (Ruru, served from node_modules: works offline) ----
+  const graphiqlPage = ruruHTML({ endpoint: '/graphql', staticPath: GRAPHIQL_STATIC });
+  const sendGraphiql: RequestHandler = (_req, res) => {
+    res.type('text/html').send(graphiqlPage);
+  };
+  const staticAssets = serveStatic(GRAPHIQL_STATIC);
+  app.use((req, res, next) => {
+    if (req.method === 'GET' && req.path.startsWith(GRAPHIQL_STATIC)) staticAssets(req, res, next);
+    else next();
+  });
+  app.get('/graphiql', sendGraphiql);
+  app.get('/graphql', (req, res, next) => {
+    if (req.accepts(['application/graphql-response+json', 'application/json', 'text/html']) === 'text/html' && !req.query.query) {
+      sendGraphiql(req, res, next);
+    } else next();
+  });
+  const schema = createSchema(dataRecords);
+  app.use(graphqlRouter(schema));
+
+  // ---- errors ----
+  app.use((req, res) => {
+    json(res, errorBody(deps.clock, 404, `no endpoint ${req.method} ${req.path}`, req.path), 404);
+  });
+  const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
+    const { status, message } = classify(err);
+    if (status >= 500) req.log.error({ err }, message);
+    else req.log.info({ status, reason: message }, 'request rejected');
+    if (res.headersSent) return;
+    json(res, errorBody(deps.clock, status, message, req.path), status);
+  };
+  app.use(onError);
+
+  return { app, generation };
+}
+
+function wrap(dependency: string) {
+  return (err: unknown): never => {
+    if (err instanceof BadRequestError || err instanceof FileConflictError || err instanceof DependencyError) throw err;
+    throw new DependencyError(dependency, err);
+  };
+}
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+function errorBody(clock: () => number, status: number, message: string, path: string) {
+  return { timestamp: new Date(clock()).toISOString(), status, error: REASONS[status] ?? 'Error', message, path };
+}
+
+function classify(err: unknown): { status: number; message: string } {
+  if (err instanceof BadRequestError || err instanceof FileConflictError || err instanceof DependencyError) {
+    return { status: err.status, message: err.message };
+  }
+  // body-parser errors carry a status and a type
+  const e = err as { status?: unknown; type?: unknown; message?: unknown };
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+    const message = e.type === 'entity.parse.failed' ? `malformed JSON: ${String(e.message)}` : String(e.message);
+    return { status: e.status, message };
+  }
+  return { status: 500, message: err instanceof Error ? err.message : String(err) };
+}

@@ -1,0 +1,40 @@
+import { boolFromEnv, commonEnvSchema, intFromEnv, loadConfig } from '@mobilecs/platform';
+import { isKnownTimeZone } from '@mobilecs/domain';
+import { z } from 'zod';
+
+export const SERVICE = 'generator-backend';
+
+export const configSchema = commonEnvSchema.extend({
+  HTTP_PORT: intFromEnv(0, 65535).default(8080),
+  INCOMING_DATA_RECORDS_DIR: z.string().min(1).default('/tmp/incoming-data-records'),
+  /** The original's batch size: agreements per call, msisdns per file, agreements per direct call. */
+  GENERATOR_BATCH_SIZE: intFromEnv(1, 100_000).default(1),
+  /** The original's months per file (and per agreement of the direct generator). */
+  GENERATOR_MONTHS: intFromEnv(1, 1200).default(1),
+  /** Upper bound of ?count= (guards memory: a file holds count × ~30 × months lines). */
+  GENERATOR_MAX_COUNT: intFromEnv(1, 100_000).default(1000),
+  /** Upper bound of ?months=. */
+  GENERATOR_MAX_MONTHS: intFromEnv(1, 1200).default(24),
+  /** Zone of the billing period of records upserted through PUT / upsertDataRecord. */
+  BILLING_PERIOD_TIME_ZONE: z.string().refine(isKnownTimeZone, 'unknown IANA time zone').default('Europe/Warsaw'),
+  /** Create the topics and the Cassandra schema at start-up if missing. */
+  ENSURE_TOPICS: boolFromEnv.default(true),
+  ENSURE_SCHEMA: boolFromEnv.default(true),
+  /** How long start-up waits for Kafka and Cassandra before giving up. */
+  STARTUP_TIMEOUT_MS: intFromEnv(0).default(120_000),
+  /** How long a graceful shutdown waits for requests in flight. */
+  SHUTDOWN_TIMEOUT_MS: intFromEnv(0).default(15_000),
+}).superRefine((c, ctx) => {
+  if (c.GENERATOR_BATCH_SIZE > c.GENERATOR_MAX_COUNT) {
+    ctx.addIssue({ code: 'custom', path: ['GENERATOR_BATCH_SIZE'], message: `must not exceed GENERATOR_MAX_COUNT (${c.GENERATOR_MAX_COUNT})` });
+  }
+  if (c.GENERATOR_MONTHS > c.GENERATOR_MAX_MONTHS) {
+    ctx.addIssue({ code: 'custom', path: ['GENERATOR_MONTHS'], message: `must not exceed GENERATOR_MAX_MONTHS (${c.GENERATOR_MAX_MONTHS})` });
+  }
+});
+
+export type GeneratorConfig = z.infer<typeof configSchema>;
+
+export function loadGeneratorConfig(env: NodeJS.ProcessEnv = process.env): GeneratorConfig {
+  return loadConfig(SERVICE, configSchema, env);
+}

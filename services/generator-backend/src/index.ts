@@ -1,0 +1,10 @@
+export { createApp, type AppDeps, type GenerationLimits } from './app';
+export { startServer, type RunningServer } from './server';
+export { configSchema, loadGeneratorConfig, type GeneratorConfig } from './config';
+export { JavaRandom } from './java/random';
+export { javaShuffle, javaHashSetOrder, javaStringHashCode } from './java/collections';
+export { nameUuidFromBytes, nextUuid } from './java/uuid';
+export { AgreementsGenerator, agreementsSummary } from './generation/agreements';
+export { DataRecordFilesGenerator, formatIncomingRecordLine } from './generation/dataRecordFiles';
+export { DirectDataRecordsGenerator } from './generation/directDataRecords';
+export type { AgreementPublisher, IncomingFolder, DataRecordStore, StoredDataRecord } from './ports';

@@ -1,0 +1,141 @@
+// Wiring of the real dependencies (Kafka, Cassandra, the folder) and the HTTP server,
+// with a graceful stop; main.ts runs it from the environment, tests run it in-process.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  KafkaProducer,
+  createCassandraClient,
+  createLogger,
+  createMetricsRegistry,
+  defaultTopicNames,
+  ensureSchema,
+  ensureTopics,
+  probeCassandra,
+  probeKafka,
+  type CassandraClient,
+  type Logger,
+} from '@mobilecs/platform';
+import { CassandraDataRecordStore } from './adapters/cassandraDataRecordStore';
+import { FsIncomingFolder } from './adapters/fsIncomingFolder';
+import { KafkaAgreementPublisher } from './adapters/kafkaAgreementPublisher';
+import { createApp } from './app';
+import { SERVICE, type GeneratorConfig } from './config';
+
+export interface RunningServer {
+  port: number;
+  url: string;
+  server: Server;
+  /** Stops accepting, finishes requests in flight, then disconnects Kafka and Cassandra. */
+  stop(): Promise<void>;
+}
+
+async function retry<T>(what: string, timeoutMs: number, logger: Logger, op: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await op();
+    } catch (err) {
+      if (Date.now() >= deadline) throw err;
+      logger.warn({ attempt, err: err instanceof Error ? err.message : String(err) }, `${what} not ready, retrying`);
+      await new Promise((r) => setTimeout(r, Math.min(5000, 500 * attempt)));
+    }
+  }
+}
+
+export async function startServer(config: GeneratorConfig, logger: Logger = createLogger(SERVICE, config.LOG_LEVEL)): Promise<RunningServer> {
+  const kafka = { brokers: config.KAFKA_BROKERS, clientId: SERVICE };
+  const cassandraConn = { contactPoints: config.CASSANDRA_CONTACT_POINTS, localDataCenter: config.CASSANDRA_LOCAL_DATA_CENTER };
+  const names = {
+    ...defaultTopicNames,
+    agreements: config.TOPIC_AGREEMENTS,
+    incomingDataRecords: config.TOPIC_INCOMING_DATA_RECORDS,
+    dataRecordsAggregates: config.TOPIC_DATA_RECORDS_AGGREGATES,
+    deadLetters: config.TOPIC_DEAD_LETTERS,
+    dataRecordsLate: config.TOPIC_DATA_RECORDS_LATE,
+  };
+
+  if (config.ENSURE_TOPICS) {
+    await retry('Kafka', config.STARTUP_TIMEOUT_MS, logger, () =>
+      ensureTopics(kafka, {
+        names,
+        inputPartitions: config.TOPIC_PARTITIONS,
+        outputPartitions: config.TOPIC_PARTITIONS,
+        replicationFactor: config.TOPIC_REPLICATION_FACTOR,
+      }),
+    );
+  }
+  const producer = await retry('Kafka', config.STARTUP_TIMEOUT_MS, logger, () => KafkaProducer.connect(kafka));
+  let cassandra: CassandraClient | undefined;
+  try {
+    cassandra = await retry('Cassandra', config.STARTUP_TIMEOUT_MS, logger, async () => {
+      const c = createCassandraClient(cassandraConn);
+      try {
+        await c.connect();
+        return c;
+      } catch (err) {
+        await c.shutdown().catch(() => undefined);
+        throw err;
+      }
+    });
+    if (config.ENSURE_SCHEMA) {
+      await ensureSchema(cassandra, {
+        keyspace: config.CASSANDRA_KEYSPACE,
+        replication: { class: 'SimpleStrategy', replication_factor: config.CASSANDRA_REPLICATION_FACTOR },
+      });
+    }
+  } catch (err) {
+    await producer.disconnect().catch(() => undefined);
+    await cassandra?.shutdown().catch(() => undefined);
+    throw err;
+  }
+  const cassandraClient = cassandra;
+
+  const registry = createMetricsRegistry(SERVICE);
+  const { app, generation } = createApp({
+    publisher: new KafkaAgreementPublisher(producer, config.TOPIC_AGREEMENTS),
+    folder: new FsIncomingFolder(config.INCOMING_DATA_RECORDS_DIR),
+    store: new CassandraDataRecordStore(cassandraClient, config.CASSANDRA_KEYSPACE),
+    logger,
+    registry,
+    readinessChecks: [
+      { name: 'kafka', check: () => probeKafka(kafka, `${SERVICE}-readiness`) },
+      { name: 'cassandra', check: async () => void (await probeCassandra(cassandraConn)) },
+    ],
+    limits: {
+      defaultCount: config.GENERATOR_BATCH_SIZE,
+      defaultMonths: config.GENERATOR_MONTHS,
+      maxCount: config.GENERATOR_MAX_COUNT,
+      maxMonths: config.GENERATOR_MAX_MONTHS,
+    },
+    billingPeriodTimeZone: config.BILLING_PERIOD_TIME_ZONE,
+    clock: () => Date.now(),
+  });
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.HTTP_PORT, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, incomingDir: config.INCOMING_DATA_RECORDS_DIR, keyspace: config.CASSANDRA_KEYSPACE }, 'generator-backend listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      logger.info('stopping: no new connections, finishing requests in flight');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timeout = new Promise<void>((resolve) =>
+        setTimeout(() => {
+          logger.warn('shutdown timeout: closing remaining connections');
+          server.closeAllConnections();
+          resolve();
+        }, config.SHUTDOWN_TIMEOUT_MS).unref(),
+      );
+      await Promise.race([closed, timeout]);
+      await generation.idle();
+      await producer.disconnect().catch((err: unknown) => logger.warn({ err }, 'Kafka disconnect failed'));
+      await cassandraClient.shutdown().catch((err: unknown) => logger.warn({ err }, 'Cassandra shutdown failed'));
+      logger.info('stopped');
+    })());
+
+  return { port, url: `http://127.0.0.1:${port}`, server, stop };
+}

@@ -1,0 +1,114 @@
+import { copyFileSync, readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { importedRecordCodec, internalRecordId, parseTimestamp } from '@mobilecs/domain';
+import { ImporterHarness } from './importer-harness';
+
+const fixtureName = 'idr_000_2020-01-02_1349856c-14bb-33a0-ae31-b3df49201961.csv';
+const fixture = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'seed-example', fixtureName));
+
+const decode = (v: Buffer | null) => {
+  const r = importedRecordCodec.decode(v ?? Buffer.alloc(0));
+  if (!r.ok) throw r.error;
+  return r.value;
+};
+
+describe('importer (real Kafka, importer as a child process)', () => {
+  let h: ImporterHarness;
+  afterEach(async () => {
+    await h.stopAll();
+  });
+
+  it('imports the fixture file as exactly 31 records, once, whatever happens to the file afterwards', async () => {
+    h = new ImporterHarness();
+    h.drop(fixtureName, fixture);
+    let importer = await h.start();
+    await importer.waitForLog(/imported idr_000/);
+    const records = await h.records(31);
+    expect(records).toHaveLength(31);
+    const lines = fixture.toString('utf8').trim().split('\n');
+    const byLine = new Map(records.map((m) => [decode(m.value).source?.line, m]));
+    for (const [i, text] of lines.entries()) {
+      const [externalId, recordedAt, msisdn, bytes] = text.split(';') as [string, string, string, string];
+      const m = byLine.get(i + 1);
+      expect(m?.key).toBe(msisdn);
+      const at = parseTimestamp(recordedAt);
+      if (!at.ok) throw at.error;
+      expect(m?.timestamp).toBe(at.value);
+      const r = decode(m?.value ?? null);
+      expect(r).toMatchObject({ externalId, msisdn, recordedBytes: Number(bytes), recordedAt: at.value, source: { file: fixtureName, line: i + 1 } });
+      expect(r.internalId).toBe(internalRecordId({ externalId, msisdn, recordedAt: at.value, recordedBytes: Number(bytes) }));
+    }
+
+    // Restart: the file is still in the folder and is skipped.
+    await importer.kill('SIGTERM');
+    importer = await h.start();
+    await importer.waitForLog(/was already imported: skipped/);
+    // A copy under another name, and the original renamed: detected by content, reported.
+    copyFileSync(join(h.dir, fixtureName), join(h.dir, 'copy-of-fixture.csv'));
+    await importer.waitForLog(/copy-of-fixture.csv has the same content as idr_000/);
+    renameSync(join(h.dir, fixtureName), join(h.dir, 'renamed.csv'));
+    await importer.waitForLog(/renamed.csv has the same content/);
+    expect(await h.records(31, 3000)).toHaveLength(31);
+  });
+
+  it('sends every kind of bad line to dead letters with file, line and reason, and keeps going', async () => {
+    h = new ImporterHarness({ IMPORTER_MAX_LINE_BYTES: '200' });
+    const good = (n: number) => `8aae90a1-c2e7-33e5-9fab-f8f3e19009${String(n).padStart(2, '0')};2020-01-02T00:00+01:00[Europe/Warsaw];48917846822;${n}`;
+    const bad: [string | Buffer, string][] = [
+      ['only;three;fields', 'field-count'],
+      ['not-a-uuid;2020-01-02T00:00+01:00[Europe/Warsaw];48917846822;5', 'invalid-external-id'],
+      ['8aae90a1-c2e7-33e5-9fab-f8f3e1900906;2020-13-02T00:00+01:00[Europe/Warsaw];48917846822;5', 'invalid-recorded-at'],
+      ['8aae90a1-c2e7-33e5-9fab-f8f3e1900906;2020-01-02T00:00+01:00[Europe/Nowhere];48917846822;5', 'invalid-recorded-at'],
+      ['8aae90a1-c2e7-33e5-9fab-f8f3e1900906;2020-01-02T00:00+01:00[Europe/Warsaw];48917846822;-5', 'invalid-recorded-bytes'],
+      ['8aae90a1-c2e7-33e5-9fab-f8f3e1900906;2020-01-02T00:00+01:00[Europe/Warsaw];48917846822;5.5', 'invalid-recorded-bytes'],
+      ['8aae90a1-c2e7-33e5-9fab-f8f3e1900906;2020-01-02T00:00+01:00[Europe/Warsaw];48917846822;9007199254740993', 'invalid-recorded-bytes'],
+      ['', 'blank-line'],
+      [`8aae90a1-c2e7-33e5-9fab-f8f3e1900906;${'x'.repeat(300)};48917846822;5`, 'line-too-long'],
+      [Buffer.from([0x38, 0x61, 0xff, 0xfe, 0x3b, 0x31]), 'invalid-utf8'],
+    ];
+    const parts: Buffer[] = [];
+    let goodCount = 0;
+    for (const [i, [line]] of bad.entries()) {
+      parts.push(Buffer.from(`${good(i)}\n`));
+      goodCount++;
+      parts.push(Buffer.isBuffer(line) ? line : Buffer.from(line), Buffer.from('\n'));
+    }
+    h.drop('mixed.csv', Buffer.concat(parts));
+    const importer = await h.start();
+    await importer.waitForLog(/imported mixed.csv/);
+    const [records, letters] = await Promise.all([h.records(goodCount), h.deadLetters(bad.length)]);
+    expect(records).toHaveLength(goodCount);
+    expect(letters).toHaveLength(bad.length);
+    expect(records.length + letters.length).toBe(goodCount + bad.length);
+    const parsed = letters.map((m) => JSON.parse(m.value?.toString() ?? '{}') as { source: { file: string; line: number }; reason: string; message: string; raw: string; rawBase64?: string });
+    parsed.sort((a, b) => a.source.line - b.source.line);
+    for (const [i, letter] of parsed.entries()) {
+      expect(letter.source).toMatchObject({ file: 'mixed.csv', line: 2 * i + 2 });
+      expect(letter.reason).toBe(bad[i]?.[1]);
+      expect(letter.message).toContain(`mixed.csv:${2 * i + 2}`);
+    }
+    expect(parsed.at(-1)?.rawBase64).toBe(Buffer.from([0x38, 0x61, 0xff, 0xfe, 0x3b, 0x31]).toString('base64'));
+    expect(letters.every((m) => m.key === 'mixed.csv')).toBe(true);
+
+    // Still running: the next file is imported.
+    h.drop('next.csv', `${good(99)}\n`);
+    await importer.waitForLog(/imported next.csv/);
+  });
+
+  it('reads CRLF line endings, a UTF-8 BOM, an empty file and a file without a final newline', async () => {
+    h = new ImporterHarness();
+    const lines = fixture.toString('utf8').trim().split('\n');
+    h.drop('a-crlf.csv', `${lines.slice(0, 3).join('\r\n')}\r\n`);
+    h.drop('b-bom.csv', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${lines.slice(3, 6).join('\n')}\n`)]));
+    h.drop('c-empty.csv', '');
+    h.drop('d-no-final-newline.csv', lines.slice(6, 9).join('\n'));
+    const importer = await h.start();
+    await importer.waitForLog(/imported d-no-final-newline.csv/);
+    const records = await h.records(9);
+    expect(records).toHaveLength(9);
+    expect(new Set(records.map((m) => decode(m.value).externalId))).toEqual(new Set(lines.slice(0, 9).map((l) => l.split(';')[0])));
+    expect(await h.deadLetters(0, 500)).toHaveLength(0);
+    expect(importer.lines.some((l) => /imported c-empty.csv: 0 records, 0 rejected/.test(l))).toBe(true);
+  });
+});

@@ -1,0 +1,62 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { repoRoot } from '../../infra/src/paths';
+
+const tsxCli = join(createRequire(import.meta.url).resolve('tsx/package.json'), '..', 'dist', 'cli.mjs');
+
+/** A mobilecs service run as a real child process, as in production (tsx, env config). */
+export class ServiceProcess {
+  readonly lines: string[] = [];
+  private exited: Promise<number | null>;
+  private readonly child: ChildProcess;
+
+  constructor(
+    readonly name: string,
+    entry: string,
+    env: Record<string, string>,
+  ) {
+    this.child = spawn(process.execPath, [tsxCli, join(repoRoot, entry)], {
+      cwd: repoRoot,
+      env: { ...process.env, LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const collect = (chunk: Buffer) => {
+      for (const l of chunk.toString('utf8').split('\n')) if (l.trim()) this.lines.push(l);
+    };
+    this.child.stdout?.on('data', collect);
+    this.child.stderr?.on('data', collect);
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Resolves when a log line matches; rejects if the process exits or the time is up. */
+  async waitForLog(pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let exitCode: number | null | undefined;
+    void this.exited.then((c) => (exitCode = c));
+    while (Date.now() < deadline) {
+      const hit = this.lines.find((l) => pattern.test(l));
+      if (hit) return hit;
+      if (exitCode !== undefined) throw new Error(`${this.name} exited (${exitCode}) before logging ${pattern}:\n${this.tail()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`${this.name} did not log ${pattern} within ${timeoutMs} ms:\n${this.tail()}`);
+  }
+
+  tail(n = 30): string {
+    return this.lines.slice(-n).join('\n');
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+    this.child.kill(signal);
+    return this.exited;
+  }
+
+  waitForExit(): Promise<number | null> {
+    return this.exited;
+  }
+}
