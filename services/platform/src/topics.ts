@@ -27,18 +27,22 @@ export interface TopicLayout {
 }
 
 /**
- * Topic specs: agreements are kept forever (retention -1) and compacted would lose
- * history of a msisdn, so they are retained whole; data records keep the broker's
- * default retention; both inputs share one partition count (co-partitioning).
+ * Topic specs. Every mobilecs topic carries event-time timestamps (recordedAt, signedAt,
+ * end of billing period), often years in the past: with time-based retention Kafka
+ * would roll and delete such segments within minutes (seen here with 2020 data), so
+ * time retention is off (`retention.ms=-1`) and only a size bound applies, if the
+ * broker sets one. Agreements are never deleted. The two inputs share one partition
+ * count (co-partitioning).
  */
 export function topicSpecs(layout: TopicLayout): TopicSpec[] {
   const { names, inputPartitions, outputPartitions, replicationFactor } = layout;
+  const eventTime = { 'retention.ms': '-1' };
   return [
     { topic: names.agreements, partitions: inputPartitions, replicationFactor, config: { 'retention.ms': '-1', 'retention.bytes': '-1' } },
-    { topic: names.incomingDataRecords, partitions: inputPartitions, replicationFactor },
-    { topic: names.dataRecordsAggregates, partitions: outputPartitions, replicationFactor },
-    { topic: names.deadLetters, partitions: outputPartitions, replicationFactor },
-    { topic: names.dataRecordsLate, partitions: outputPartitions, replicationFactor },
+    { topic: names.incomingDataRecords, partitions: inputPartitions, replicationFactor, config: eventTime },
+    { topic: names.dataRecordsAggregates, partitions: outputPartitions, replicationFactor, config: eventTime },
+    { topic: names.deadLetters, partitions: outputPartitions, replicationFactor, config: eventTime },
+    { topic: names.dataRecordsLate, partitions: outputPartitions, replicationFactor, config: eventTime },
   ];
 }
 
