@@ -60,7 +60,7 @@ export class ImporterHarness {
   async stopAll(): Promise<void> {
     await Promise.all(this.processes.map((p) => p.kill('SIGKILL')));
     const admin = await KafkaAdmin.connect(testServers().kafka);
-    await admin.deleteTopics([...Object.values<string>(this.topics), this.progressTopic]).catch(() => undefined);
+    await admin.deleteTopics([...Object.values(this.topics as unknown as Record<string, string>), this.progressTopic]).catch(() => undefined);
     await admin.disconnect();
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { agreementCodec } from '@mobilecs/domain';
 import { UsageHarness } from './harness';
 import { UsageProcessor } from './processor';
 import { agreement, record } from './testData';
@@ -280,5 +281,24 @@ describe('windows across time-zone edge cases', () => {
     expect(closeOf('Asia/Kolkata', '2020-01-31T18:29:59.999Z')).toMatchObject({ month: 1, kafkaTimestamp: '2020-01-31T18:29:59.999Z' });
     expect(closeOf('Pacific/Apia', '2011-12-30T12:00:00Z')).toMatchObject({ year: 2011, month: 12, kafkaTimestamp: '2011-12-31T09:59:59.999Z' });
     expect(closeOf('America/St_Johns', '2020-01-31T12:00:00Z')).toMatchObject({ month: 1, kafkaTimestamp: '2020-02-01T03:29:59.999Z' });
+  });
+});
+
+describe('UsageProcessor queries', () => {
+  it('lists the open windows of an agreement and counts state', () => {
+    const h = new UsageHarness();
+    const a = agreementCodec.decode(
+      '{"id":"0b12c601-9287-3f5c-a78c-df508fe0f889","msisdn":"48917846822","signedAt":"2019-12-20T00:00+01:00[Europe/Warsaw]","serviceStartAt":"2020-01-01T00:00+01:00[Europe/Warsaw]","billingPeriodTimeZone":"Europe/Warsaw","maxBytesInBillingPeriod":5368709120}',
+    );
+    if (!a.ok) throw a.error;
+    h.agreement(a.value);
+    h.line('8aae90a1-c2e7-33e5-9fab-f8f3e1900906;2020-01-02T00:00+01:00[Europe/Warsaw];48917846822;825012938');
+    expect(h.processor.openWindows(a.value.id).map((w) => [w.year, w.month, w.totalBytes])).toEqual([[2020, 1, 825012938]]);
+    // A February record moves the watermark past January: January closes, February is open.
+    h.line('d368ad26-f79c-32d4-bf23-e9306ba5e302;2020-02-03T00:00+01:00[Europe/Warsaw];48917846822;416128078');
+    expect(h.processor.openWindows(a.value.id).map((w) => [w.year, w.month, w.totalBytes])).toEqual([[2020, 2, 416128078]]);
+    expect(h.processor.openWindows('00000000-0000-0000-0000-000000000000')).toEqual([]);
+    expect(h.processor.windowCount()).toBe(1);
+    expect(h.processor.holdingCount()).toBe(0);
   });
 });

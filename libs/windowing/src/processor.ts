@@ -304,6 +304,25 @@ export class UsageProcessor {
     if (track && partition !== undefined) this.markChanged(key, partition);
   }
 
+  // ---- queries ------------------------------------------------------------------------------
+
+  /** The open (not yet closed) billing periods of an agreement, oldest first. */
+  openWindows(agreementId: string): WindowState[] {
+    return [...this.windows.values()]
+      .filter((w) => w.agreementId === agreementId && !w.closed)
+      .sort((a, b) => a.startMs - b.startMs);
+  }
+
+  /** Number of windows in state (open, or closed early and waiting for the watermark). */
+  windowCount(): number {
+    return this.windows.size;
+  }
+
+  /** Number of msisdns with unmatched records held. */
+  holdingCount(): number {
+    return this.holding.size;
+  }
+
   // ---- changelog and snapshots -----------------------------------------------------------
 
   /** Keys changed since the last drain, with their current value (null = tombstone), sorted by key. */

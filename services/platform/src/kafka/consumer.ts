@@ -1,5 +1,6 @@
 import type { Consumer, KafkaMessage } from 'kafkajs';
 import { createClient } from './client';
+import { CoPartitionedAssigner } from './co-partitioned-assigner';
 import { KafkaUnavailableError } from './errors';
 import type { IncomingMessage, KafkaConnection, TopicPartition, TopicPartitionOffset } from './types';
 
@@ -13,6 +14,8 @@ export interface ConsumerOptions {
   manualCommit?: boolean;
   sessionTimeoutMs?: number;
   maxBytesPerPartition?: number;
+  /** Give partition i of every subscribed topic to the same member (co-partitioned inputs). */
+  coPartitioned?: boolean;
 }
 
 export interface MessageBatch {
@@ -23,6 +26,8 @@ export interface MessageBatch {
 }
 
 export interface BatchContext {
+  /** Marks messages up to `offset` as processed (the next fetch starts after it). */
+  resolveOffset(offset: string): void;
   /** Keep the group membership alive during long work. */
   heartbeat(): Promise<void>;
   /** True when the consumer is stopping or rebalancing: finish the current unit and return. */
@@ -33,6 +38,8 @@ export interface RunOptions {
   eachBatch(batch: MessageBatch, ctx: BatchContext): Promise<void>;
   /** Called after each join of the group with the partitions this member now owns. */
   onAssignment?(assigned: TopicPartition[]): void | Promise<void>;
+  /** Resolve each batch's offsets when eachBatch returns (default true). */
+  autoResolve?: boolean;
 }
 
 function decodeHeaders(h: KafkaMessage['headers']): Record<string, string> {
@@ -56,6 +63,7 @@ export class KafkaConsumer {
       groupId: opts.groupId,
       readUncommitted: opts.readCommitted === false,
       sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
+      ...(opts.coPartitioned ? { partitionAssigners: [CoPartitionedAssigner] } : {}),
       ...(opts.maxBytesPerPartition ? { maxBytesPerPartition: opts.maxBytesPerPartition } : {}),
     });
     try {
@@ -81,7 +89,9 @@ export class KafkaConsumer {
     }
     await this.consumer.run({
       autoCommit: !(this.opts.manualCommit ?? false),
-      eachBatchAutoResolve: true,
+      // Offsets are resolved by the caller only after its transaction committed, so a
+      // batch whose processing failed is fetched again.
+      eachBatchAutoResolve: run.autoResolve ?? true,
       eachBatch: async (payload) => {
         const { batch } = payload;
         await run.eachBatch(
@@ -99,7 +109,11 @@ export class KafkaConsumer {
               headers: decodeHeaders(m.headers),
             })),
           },
-          { heartbeat: () => payload.heartbeat(), isStale: () => payload.isStale() || !payload.isRunning() },
+          {
+            heartbeat: () => payload.heartbeat(),
+            isStale: () => payload.isStale() || !payload.isRunning(),
+            resolveOffset: (offset) => payload.resolveOffset(offset),
+          },
         );
       },
     });

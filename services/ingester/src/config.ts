@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { boolFromEnv, commonEnvSchema, intFromEnv, loadConfig } from '@mobilecs/platform';
+
+const DAY = 86_400_000;
+
+export const ingesterEnvSchema = commonEnvSchema.extend({
+  HTTP_PORT: intFromEnv(0, 65_535).default(8082),
+  INGESTER_GROUP_ID: z.string().min(1).default('mobilecs-ingester'),
+  /** Transactional ids are `<prefix>-<input partition>`: one per input partition, which fences zombies. */
+  INGESTER_TRANSACTIONAL_ID_PREFIX: z.string().min(1).default('mobilecs-ingester'),
+  TOPIC_INGESTER_CHANGELOG: z.string().min(1).default('mobilecs-ingester-state-changelog'),
+  INGESTER_OUT_OF_ORDERNESS_MS: intFromEnv(0).default(0),
+  /** A caught-up partition without records for this long does not hold the watermark back. */
+  INGESTER_IDLE_TIMEOUT_MS: intFromEnv(0).default(10_000),
+  INGESTER_ALLOWED_LATENESS_MS: intFromEnv(0).default(0),
+  INGESTER_MAX_HELD_RECORDS_PER_MSISDN: intFromEnv(1).default(10_000),
+  INGESTER_MAX_HOLD_MS: intFromEnv(1).default(35 * DAY),
+  /** Optional wall-clock close of months whose feed stopped (off by default, as the original). */
+  INGESTER_WALL_CLOCK_CLOSE: boolFromEnv.default(false),
+  INGESTER_WALL_CLOCK_GRACE_MS: intFromEnv(0).default(DAY),
+  INGESTER_WALL_CLOCK_IDLE_MS: intFromEnv(0).default(60 * 60_000),
+  /** Concurrent Cassandra writes. */
+  INGESTER_CASSANDRA_CONCURRENCY: intFromEnv(1, 1024).default(64),
+  /** How often idleness and the wall clock are checked. */
+  INGESTER_TICK_MS: intFromEnv(50, 60_000).default(1000),
+});
+
+export type IngesterConfig = z.infer<typeof ingesterEnvSchema>;
+
+export function loadIngesterConfig(env: NodeJS.ProcessEnv = process.env): IngesterConfig {
+  return loadConfig('ingester', ingesterEnvSchema, env);
+}

@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  agreementCodec,
+  importedRecordCodec,
+  parseDataRecordLine,
+  toImportedRecord,
+  type Agreement,
+  type ImportedRecord,
+} from '@mobilecs/domain';
+import {
+  KafkaAdmin,
+  KafkaProducer,
+  createCassandraClient,
+  ensureTopics,
+  type CassandraClient,
+  type IncomingMessage,
+  type OutgoingMessage,
+} from '@mobilecs/platform';
+import { serverEnv, testServers, uniqueName, uniqueTopicNames } from '../support/servers';
+import { ServiceProcess } from '../support/service-process';
+import { readTopic } from '../support/topic-reader';
+
+export const fixtureDir = join(import.meta.dirname, '..', 'fixtures', 'seed-example');
+
+export function fixtureAgreement(): Agreement {
+  const line = readFileSync(join(fixtureDir, 'agreements.jsonl'), 'utf8').trim();
+  const a = agreementCodec.decode(line);
+  if (!a.ok) throw a.error;
+  return a.value;
+}
+
+export function fixtureRecords(): ImportedRecord[] {
+  const text = readFileSync(join(fixtureDir, 'idr_000_2020-01-02_1349856c-14bb-33a0-ae31-b3df49201961.csv'), 'utf8');
+  return text
+    .trim()
+    .split('\n')
+    .map((l, i) => {
+      const r = parseDataRecordLine(l);
+      if (!r.ok) throw r.error;
+      return toImportedRecord(r.value, { file: 'fixture.csv', line: i + 1 });
+    });
+}
+
+/** One isolated ingester setup: own topics, changelog, group, transactional ids and keyspace. */
+export class IngesterHarness {
+  readonly topics = uniqueTopicNames('ing');
+  readonly changelog = uniqueName('ingester_changelog');
+  readonly group = uniqueName('ingester');
+  readonly txPrefix = uniqueName('ingester_tx');
+  readonly keyspace = uniqueName('ks');
+  readonly processes: ServiceProcess[] = [];
+  private producer: KafkaProducer | undefined;
+
+  constructor(
+    readonly partitions = 3,
+    private readonly extraEnv: Record<string, string> = {},
+  ) {}
+
+  env(): Record<string, string> {
+    return {
+      ...serverEnv(),
+      TOPIC_AGREEMENTS: this.topics.agreements,
+      TOPIC_INCOMING_DATA_RECORDS: this.topics.incomingDataRecords,
+      TOPIC_DATA_RECORDS_AGGREGATES: this.topics.dataRecordsAggregates,
+      TOPIC_DEAD_LETTERS: this.topics.deadLetters,
+      TOPIC_DATA_RECORDS_LATE: this.topics.dataRecordsLate,
+      TOPIC_INGESTER_CHANGELOG: this.changelog,
+      TOPIC_PARTITIONS: String(this.partitions),
+      INGESTER_GROUP_ID: this.group,
+      INGESTER_TRANSACTIONAL_ID_PREFIX: this.txPrefix,
+      CASSANDRA_KEYSPACE: this.keyspace,
+      INGESTER_IDLE_TIMEOUT_MS: '1500',
+      INGESTER_TICK_MS: '250',
+      HTTP_PORT: '0',
+      ...this.extraEnv,
+    };
+  }
+
+  async createTopics(): Promise<void> {
+    await ensureTopics(testServers().kafka, { names: this.topics, inputPartitions: this.partitions, outputPartitions: this.partitions, replicationFactor: 1 });
+  }
+
+  async start(env: Record<string, string> = {}): Promise<ServiceProcess> {
+    const p = new ServiceProcess(`ingester-${this.processes.length}`, 'services/ingester/src/main.ts', { ...this.env(), ...env });
+    this.processes.push(p);
+    await p.waitForLog(/"msg":"ingester ready"/, 120_000);
+    return p;
+  }
+
+  async send(messages: OutgoingMessage[]): Promise<void> {
+    this.producer ??= await KafkaProducer.connect(testServers().kafka);
+    await this.producer.send(messages);
+  }
+
+  agreementMessage(a: Agreement): OutgoingMessage {
+    return { topic: this.topics.agreements, key: a.msisdn, value: agreementCodec.encode(a), timestamp: a.signedAt };
+  }
+
+  recordMessage(r: ImportedRecord): OutgoingMessage {
+    return { topic: this.topics.incomingDataRecords, key: r.msisdn, value: importedRecordCodec.encode(r), timestamp: r.recordedAt };
+  }
+
+  aggregates(expected: number, waitMs = 60_000, lingerMs = 2000): Promise<IncomingMessage[]> {
+    return readTopic(testServers().kafka, this.topics.dataRecordsAggregates, { expected, waitMs, lingerMs });
+  }
+
+  async cassandra(): Promise<CassandraClient> {
+    const c = createCassandraClient(testServers().cassandra);
+    await c.connect();
+    return c;
+  }
+
+  async cleanUp(): Promise<void> {
+    await Promise.all(this.processes.map((p) => p.kill('SIGKILL')));
+    await this.producer?.disconnect();
+    const admin = await KafkaAdmin.connect(testServers().kafka);
+    await admin.deleteTopics([...Object.values(this.topics as unknown as Record<string, string>), this.changelog]).catch(() => undefined);
+    await admin.disconnect();
+    const c = await this.cassandra();
+    await c.execute(`DROP KEYSPACE IF EXISTS ${this.keyspace}`).catch(() => undefined);
+    await c.shutdown();
+  }
+}
