@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import { join } from 'node:path';
 import {
   agreementCodec,
@@ -16,6 +17,7 @@ import {
   type CassandraClient,
   type IncomingMessage,
   type OutgoingMessage,
+  type TopicNames,
 } from '@mobilecs/platform';
 import { serverEnv, testServers, uniqueName, uniqueTopicNames } from '../support/servers';
 import { ServiceProcess } from '../support/service-process';
@@ -103,6 +105,55 @@ export class IngesterHarness {
 
   aggregates(expected: number, waitMs = 60_000, lingerMs = 2000): Promise<IncomingMessage[]> {
     return readTopic(testServers().kafka, this.topics.dataRecordsAggregates, { expected, waitMs, lingerMs });
+  }
+
+  /** Any topic of this harness, read from the beginning (read_committed). */
+  read(topic: keyof TopicNames, expected: number, waitMs = 30_000, lingerMs = 2000): Promise<IncomingMessage[]> {
+    return readTopic(testServers().kafka, this.topics[topic], { expected, waitMs, lingerMs });
+  }
+
+  /** The input partition of a key (kafkajs' Java-compatible murmur2, as the producers use). */
+  partitionOf(key: string): number {
+    const partitionMetadata = Array.from({ length: this.partitions }, (_, i) => ({ partitionId: i, leader: 0 }) as PartitionMetadata);
+    return Partitioners.DefaultPartitioner()({ topic: 'any', partitionMetadata, message: { key, value: null } });
+  }
+
+  /** The HTTP port an ingester logged in its "ingester ready" line. */
+  async port(p: ServiceProcess = this.processes[0]!): Promise<number> {
+    const line = await p.waitForLog(/"msg":"ingester ready"/, 120_000);
+    const m = /"port":(\d+)/.exec(line);
+    if (!m) throw new Error(`no port in: ${line}`);
+    return Number(m[1]);
+  }
+
+  async httpGet(path: string, p: ServiceProcess = this.processes[0]!): Promise<{ status: number; body: string }> {
+    const res = await fetch(`http://127.0.0.1:${await this.port(p)}${path}`);
+    return { status: res.status, body: await res.text() };
+  }
+
+  /** Sum of a Prometheus metric's samples on one ingester whose labels include `labels`. */
+  async metric(name: string, labels: Record<string, string> = {}, p: ServiceProcess = this.processes[0]!): Promise<number> {
+    const { body } = await this.httpGet('/metrics', p);
+    let sum = 0;
+    for (const line of body.split('\n')) {
+      const m = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})?\s+(\S+)/.exec(line);
+      if (!m || m[1] !== name) continue;
+      const got = new Map([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
+      if (Object.entries(labels).every(([k, v]) => got.get(k) === v)) sum += Number(m[3]);
+    }
+    return sum;
+  }
+
+  /** Waits until a metric of one ingester reaches `atLeast` (e.g. messages consumed). */
+  async waitForMetric(name: string, atLeast: number, labels: Record<string, string> = {}, timeoutMs = 60_000, p: ServiceProcess = this.processes[0]!): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    let value = 0;
+    while (Date.now() < deadline) {
+      value = await this.metric(name, labels, p);
+      if (value >= atLeast) return value;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${name}${JSON.stringify(labels)} stayed at ${value} < ${atLeast} for ${timeoutMs} ms:\n${p.tail()}`);
   }
 
   async cassandra(): Promise<CassandraClient> {

@@ -1,9 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { repoRoot } from '../../infra/src/paths';
-
-const tsxCli = join(createRequire(import.meta.url).resolve('tsx/package.json'), '..', 'dist', 'cli.mjs');
 
 /** A mobilecs service run as a real child process, as in production (tsx, env config). */
 export class ServiceProcess {
@@ -16,7 +13,9 @@ export class ServiceProcess {
     entry: string,
     env: Record<string, string>,
   ) {
-    this.child = spawn(process.execPath, [tsxCli, join(repoRoot, entry)], {
+    // `node --import tsx` runs the service in this one process, so a signal (SIGKILL
+    // included) reaches the service itself; tsx's CLI would fork a second process.
+    this.child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry)], {
       cwd: repoRoot,
       env: { ...process.env, LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

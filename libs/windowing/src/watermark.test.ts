@@ -10,7 +10,7 @@ describe('WatermarkTracker', () => {
     expect(t.partitionWatermark(0)).toBe(989);
   });
 
-  it('is the minimum over non-idle partitions and never goes back', () => {
+  it('is the minimum over non-idle partitions; applied watermarks never go back', () => {
     const t = new WatermarkTracker({ idleTimeoutMs: 100 });
     t.assign(0);
     t.assign(1);
@@ -23,10 +23,27 @@ describe('WatermarkTracker', () => {
     t.setCaughtUp(1, true);
     t.advance(100); // partition 1 idle now
     expect(t.current()).toBe(999);
-    t.observe(1, 500, 150); // partition 1 wakes up behind: the watermark stays
-    t.advance(150);
-    expect(t.current()).toBe(999);
+    t.observe(1, 500, 150); // partition 1 wakes up behind: nothing moves back
+    expect(t.advance(150)).toEqual([]);
+    expect(t.current()).toBe(499);
+    expect(t.get(0)?.appliedWatermark).toBe(999);
     expect(t.get(1)?.appliedWatermark).toBe(999);
+  });
+
+  it('does not push a lagging partition assigned later (restore after a rebalance) past its own records', () => {
+    const t = new WatermarkTracker({ idleTimeoutMs: 100 });
+    t.observe(0, 10_000, 0);
+    t.advance(0);
+    expect(t.current()).toBe(9_999);
+    // Partition 1 arrives from another instance, restored at 2 000 and still catching up.
+    t.restore(1, 2_000, 1_999);
+    expect(t.advance(10)).toEqual([]);
+    expect(t.current()).toBe(1_999);
+    expect(t.get(1)?.appliedWatermark).toBe(1_999);
+    t.observe(1, 5_000, 20);
+    expect(t.advance(20)).toEqual([1]);
+    expect(t.get(1)?.appliedWatermark).toBe(4_999);
+    expect(t.get(0)?.appliedWatermark).toBe(9_999);
   });
 
   it('keeps its watermark when every partition is idle, and can be forced forward', () => {

@@ -102,19 +102,23 @@ export class WatermarkTracker {
   /**
    * Recomputes the processor watermark at `wallTimeMs` and applies it to every assigned
    * partition. Returns the partitions whose applied watermark moved.
+   *
+   * The processor watermark is recomputed from the partitions assigned now, so it may go
+   * down when a lagging partition is assigned (restored after a rebalance or a crash):
+   * that partition's windows must wait for its own records. Each partition's applied
+   * watermark still never goes back, so nothing already closed reopens.
    */
   advance(wallTimeMs: number): number[] {
     let min: number | null = null;
     for (const p of this.progress.values()) {
       if (this.isIdle(p.partition, wallTimeMs)) continue;
       const wm = this.partitionWatermark(p.partition);
-      if (wm === null) {
-        // An active partition that has not delivered anything holds the watermark back.
-        return this.apply(this.combined);
-      }
+      // An active partition that has not delivered anything holds the watermark back.
+      if (wm === null) return [];
       min = min === null ? wm : Math.min(min, wm);
     }
-    return this.apply(maxOf(this.combined, min));
+    // Every partition idle: the watermark stays where it was.
+    return this.apply(min ?? this.combined);
   }
 
   /** Restores the processor watermark of a whole snapshot (partitions keep their own). */

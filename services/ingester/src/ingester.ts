@@ -190,6 +190,7 @@ export class Ingester {
     }
     outputs.push(...this.processor.advance(wall));
     const ok = await this.commit(outputs, deadLetters, { partition: p, topic: batch.topic, offset: next }, () => ctx.heartbeat());
+    this.log.debug({ topic: batch.topic, partition: p, messages: batch.messages.length, outputs: outputs.length, ms: Date.now() - wall, watermark: this.processor.currentWatermark() }, 'batch');
     if (ok) {
       ctx.resolveOffset(last);
     } else {

@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   await ensureTopics(
     kafka,
     { names: topics, inputPartitions: config.TOPIC_PARTITIONS, outputPartitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR },
-    [{ topic: config.TOPIC_INGESTER_CHANGELOG, partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR, config: { 'cleanup.policy': 'compact' } }],
+    [{ topic: config.TOPIC_INGESTER_CHANGELOG, partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR, config: { 'cleanup.policy': 'compact', 'max.message.bytes': '16777216' } }],
   );
   const cassandra = createCassandraClient(cassandraConn);
   await cassandra.connect();

@@ -7,6 +7,29 @@ import type { KafkaConnection, OutgoingMessage, TopicPartitionOffset } from './t
 // partition number in `agreements` and `incoming-data-records` whoever produced them.
 const createPartitioner = Partitioners.DefaultPartitioner;
 
+/**
+ * Splits messages into sends of at most ~512 KiB: the broker refuses a record batch
+ * larger than max.message.bytes (1 MiB by default), and kafkajs puts everything for one
+ * partition of one send into one batch.
+ */
+export function chunkBySize(messages: OutgoingMessage[], maxBytes = 512 * 1024): OutgoingMessage[][] {
+  const chunks: OutgoingMessage[][] = [];
+  let current: OutgoingMessage[] = [];
+  let size = 0;
+  for (const m of messages) {
+    const bytes = (m.value ? Buffer.byteLength(m.value) : 0) + (m.key ? Buffer.byteLength(m.key) : 0) + 64;
+    if (current.length > 0 && size + bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(m);
+    size += bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
 function toKafkaMessages(messages: OutgoingMessage[]): Map<string, Message[]> {
   const byTopic = new Map<string, Message[]>();
   for (const m of messages) {
@@ -38,11 +61,12 @@ export class KafkaProducer {
   }
 
   async send(messages: OutgoingMessage[]): Promise<void> {
-    if (messages.length === 0) return;
-    await this.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...toKafkaMessages(messages)].map(([topic, msgs]) => ({ topic, messages: msgs })),
-    });
+    for (const chunk of chunkBySize(messages)) {
+      await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...toKafkaMessages(chunk)].map(([topic, msgs]) => ({ topic, messages: msgs })),
+      });
+    }
   }
 
   async disconnect(): Promise<void> {
@@ -58,13 +82,14 @@ export class KafkaTransaction {
   ) {}
 
   async send(messages: OutgoingMessage[]): Promise<void> {
-    if (messages.length === 0) return;
-    await guardFencing(this.transactionalId, () =>
-      this.tx.sendBatch({
-        acks: -1,
-        topicMessages: [...toKafkaMessages(messages)].map(([topic, msgs]) => ({ topic, messages: msgs })),
-      }),
-    );
+    for (const chunk of chunkBySize(messages)) {
+      await guardFencing(this.transactionalId, () =>
+        this.tx.sendBatch({
+          acks: -1,
+          topicMessages: [...toKafkaMessages(chunk)].map(([topic, msgs]) => ({ topic, messages: msgs })),
+        }),
+      );
+    }
   }
 
   /** Commits consumer offsets as part of this transaction (consume-transform-produce). */
