@@ -1,9 +1,8 @@
-// Billing period rule (system spec §5): the calendar month, in the agreement's zone,
-// that contains recordedAt. TODO: switch to BillingPeriod.containing from
-// @mobilecs/windowing once that package exports it (same rule).
-import { toLocal } from './java/zonedDateTime';
+// Billing period rule (system spec §5): the one rule of libs/windowing, so rows written
+// here land in the same Cassandra partition as the ingester's windows.
+import { BillingPeriod } from '@mobilecs/windowing';
 
 export function billingPeriodOf(recordedAtMs: number, zone: string): { year: number; month: number } {
-  const l = toLocal(recordedAtMs, zone);
-  return { year: l.year, month: l.month };
+  const { year, month } = BillingPeriod.containing(recordedAtMs, zone);
+  return { year, month };
 }
