@@ -389,14 +389,7 @@ describe('ingester behaviour (real Kafka + Cassandra, expected results computed 
     expect(sortedEntries(keyed(got))).toEqual(sortedEntries(expected.messages));
   }
 
-  // BUG (reported, fails in most runs): a partition that never had a record counts as idle
-  // from a caught-up flag refreshed only every INGESTER_TICK_MS. When records reach several
-  // empty partitions at once, the first partition's batch moves the watermark to its own
-  // latest record (the others still look idle and empty), so the other partitions' earlier
-  // months are late: seen {aggregates: 2, late: 300} instead of {12, 0}. Skipped because it is
-  // nondeterministic; un-skip once the idleness of never-used partitions is decided on fresh
-  // end offsets (e.g. ask for them before advancing, or require quiet time for those too).
-  it.skip('records reaching several empty partitions at once while the ingester runs: none is late', async () => {
+  it('records reaching several empty partitions at once while the ingester runs: none is late', async () => {
     const rnd = prng(23);
     h = new IngesterHarness(6, { INGESTER_IDLE_TIMEOUT_MS: '60000' });
     await h.createTopics();
@@ -408,15 +401,7 @@ describe('ingester behaviour (real Kafka + Cassandra, expected results computed 
     await expectSixPartitionResult(expected);
   });
 
-  // BUG (reported, fails in about 1 run of 5; also makes ingester-seed-example flaky): the two
-  // input topics are consumed without any order between them. When a partition's records batch
-  // comes before its agreements batch, the records are held while the other partitions move
-  // the watermark to 15 March; the held records older than 35 days of event time expire to
-  // dead letters and, when the agreement arrives, the rest of February is released as late:
-  // seen {aggregates: 8, late: 42} (two agreements, 9–29 February each). Skipped because it is
-  // nondeterministic; un-skip once agreements of a partition are read up to their end (or
-  // up to the records' timestamps) before that partition's records are processed.
-  it.skip('agreements and records already in Kafka when the ingester starts (backfill): the same result as live', async () => {
+  it('agreements and records already in Kafka when the ingester starts (backfill): the same result as live', async () => {
     const rnd = prng(29);
     h = new IngesterHarness(6, { INGESTER_IDLE_TIMEOUT_MS: '60000' });
     await h.createTopics();
@@ -427,13 +412,7 @@ describe('ingester behaviour (real Kafka + Cassandra, expected results computed 
     await expectSixPartitionResult(expected);
   });
 
-  // BUG (reported): Kafka 4 brokers reject record timestamps more than
-  // log.message.timestamp.after.max.ms (default 1 h) in the future. An aggregate's timestamp is
-  // its period end − 1 ms, so DATA_PLAN_EXCEEDED of the current month is always rejected; the
-  // partition's transaction then fails and is retried forever (every ~130 ms), blocking it.
-  // Fix: create the output topics with message.timestamp.after.max.ms large enough (e.g.
-  // Long.MAX_VALUE), and do not retry non-retriable produce errors forever. Remove `.fails` then.
-  it.fails('live: DATA_PLAN_EXCEEDED of the current month is published (its timestamp, the month end − 1 ms, is in the future)', async () => {
+  it('live: DATA_PLAN_EXCEEDED of the current month is published (its timestamp, the month end − 1 ms, is in the future)', async () => {
     const rnd = prng(31);
     h = new IngesterHarness(3);
     await h.createTopics();

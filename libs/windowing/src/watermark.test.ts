@@ -30,6 +30,18 @@ describe('WatermarkTracker', () => {
     expect(t.get(1)?.appliedWatermark).toBe(999);
   });
 
+  it('with every partition idle, the slowest one that had records sets it; empty ones never block', () => {
+    const t = new WatermarkTracker({ idleTimeoutMs: 100 });
+    t.assign(0); // empty
+    t.observe(1, 5_000, 0);
+    t.observe(2, 3_000, 0);
+    t.setCaughtUp(0, true);
+    t.setCaughtUp(1, true);
+    t.setCaughtUp(2, true);
+    expect(t.advance(100)).toEqual([0, 1, 2]);
+    expect(t.current()).toBe(2_999);
+  });
+
   it('does not push a lagging partition assigned later (restore after a rebalance) past its own records', () => {
     const t = new WatermarkTracker({ idleTimeoutMs: 100 });
     t.observe(0, 10_000, 0);

@@ -73,6 +73,11 @@ export class WatermarkTracker {
     p.lastRecordWallMs = wallTimeMs;
   }
 
+  /**
+   * Whether the consumer has reached the partition's end. Callers must keep this fresh
+   * (read end offsets before advancing): a stale "caught up" on an empty partition would
+   * let other partitions' progress close windows its records are on the way to.
+   */
   setCaughtUp(partition: number, caughtUp: boolean): void {
     this.assign(partition).caughtUp = caughtUp;
   }
@@ -110,15 +115,22 @@ export class WatermarkTracker {
    */
   advance(wallTimeMs: number): number[] {
     let min: number | null = null;
+    let minIdle: number | null = null;
+    let active = 0;
     for (const p of this.progress.values()) {
-      if (this.isIdle(p.partition, wallTimeMs)) continue;
       const wm = this.partitionWatermark(p.partition);
+      if (this.isIdle(p.partition, wallTimeMs)) {
+        if (wm !== null) minIdle = minIdle === null ? wm : Math.min(minIdle, wm);
+        continue;
+      }
       // An active partition that has not delivered anything holds the watermark back.
       if (wm === null) return [];
       min = min === null ? wm : Math.min(min, wm);
+      active++;
     }
-    // Every partition idle: the watermark stays where it was.
-    return this.apply(min ?? this.combined);
+    // Every partition idle (the feed stopped): the slowest partition that had records
+    // sets it — empty partitions never block, and a stopped feed closes nothing early.
+    return this.apply(active > 0 ? min : (minIdle ?? this.combined));
   }
 
   /** Restores the processor watermark of a whole snapshot (partitions keep their own). */

@@ -56,6 +56,12 @@ export class Ingester {
   private readonly restored = new Set<number>();
   /** Next offset to read of incoming-data-records per partition (caught-up detection). */
   private readonly positions = new Map<number, bigint>();
+  /** Next offset to read of agreements per partition. */
+  private readonly agreementPositions = new Map<number, bigint>();
+  /** Record partitions paused until their agreements partition has been read to its end, since when. */
+  private readonly waitingForAgreements = new Map<number, number>();
+  /** Agreements end offsets accepted as "read" one short of the end (a transaction marker). */
+  private readonly acceptedAgreementEnds = new Map<number, bigint>();
   private tick: NodeJS.Timeout | undefined;
   private stopping = false;
   state: 'starting' | 'running' | 'stopping' = 'starting';
@@ -118,6 +124,9 @@ export class Ingester {
       for (const p of revoked) {
         this.restored.delete(p);
         this.positions.delete(p);
+        this.agreementPositions.delete(p);
+        this.waitingForAgreements.delete(p);
+        this.acceptedAgreementEnds.delete(p);
         await this.producers.release(p);
       }
     }
@@ -155,9 +164,14 @@ export class Ingester {
     );
     this.processor.assignPartitions(missing);
     const committed = await this.admin!.committedOffsets(this.opts.groupId, this.opts.topics.incomingDataRecords);
+    const committedAgreements = await this.admin!.committedOffsets(this.opts.groupId, this.opts.topics.agreements);
+    const at = (list: typeof committed, p: number) => {
+      const o = list.find((c) => c.partition === p)?.offset ?? '-1';
+      return o === '-1' ? 0n : BigInt(o);
+    };
     for (const p of missing) {
-      const o = committed.find((c) => c.partition === p)?.offset ?? '-1';
-      this.positions.set(p, o === '-1' ? 0n : BigInt(o));
+      this.positions.set(p, at(committed, p));
+      this.agreementPositions.set(p, at(committedAgreements, p));
       this.restored.add(p);
     }
     this.log.info({ partitions: missing, records, problems }, 'state restored from the changelog');
@@ -167,10 +181,22 @@ export class Ingester {
     if (this.stopping || batch.messages.length === 0) return;
     await this.ensureRestored();
     const p = batch.partition;
+    const isAgreements = batch.topic === this.opts.topics.agreements;
+    if (!isAgreements && !(await this.agreementsReadToEnd(p))) {
+      // Backfill: read the partition's agreements first, or its records would be held,
+      // and expire, while agreements that already exist are still unread.
+      this.consumer?.seek({ topic: batch.topic, partition: p, offset: batch.messages[0]!.offset });
+      this.consumer?.pause([{ topic: batch.topic, partition: p }]);
+      if (!this.waitingForAgreements.has(p)) this.waitingForAgreements.set(p, Date.now());
+      this.log.debug({ partition: p }, 'records paused until the agreements are read');
+      return;
+    }
+    // Fresh end offsets before the watermark moves: a partition that looked empty at the
+    // last tick may have records on their way by now.
+    await this.refreshCaughtUp();
     const wall = Date.now();
     const outputs: UsageOutput[] = [];
     const deadLetters: OutgoingMessage[] = [];
-    const isAgreements = batch.topic === this.opts.topics.agreements;
     for (const m of batch.messages) {
       const decoded = isAgreements ? agreementCodec.decode(m.value ?? '') : importedRecordCodec.decode(m.value ?? '');
       if (!decoded.ok) {
@@ -183,6 +209,7 @@ export class Ingester {
     this.metrics.messagesIn.inc({ topic: isAgreements ? 'agreements' : 'incoming-data-records' }, batch.messages.length);
     const last = batch.messages[batch.messages.length - 1]!.offset;
     const next = (BigInt(last) + 1n).toString();
+    if (isAgreements) this.agreementPositions.set(p, BigInt(next));
     if (!isAgreements) {
       this.positions.set(p, BigInt(next));
       // The last offset of a transactional topic is the commit marker, hence the −1.
@@ -193,9 +220,49 @@ export class Ingester {
     this.log.debug({ topic: batch.topic, partition: p, messages: batch.messages.length, outputs: outputs.length, ms: Date.now() - wall, watermark: this.processor.currentWatermark() }, 'batch');
     if (ok) {
       ctx.resolveOffset(last);
+      if (isAgreements && this.waitingForAgreements.has(p)) await this.resumeRecordsIfReady([p]);
     } else {
       // Nothing of this batch was committed: fetch it again after the state was rebuilt.
       this.consumer?.seek({ topic: batch.topic, partition: p, offset: batch.messages[0]!.offset });
+    }
+  }
+
+  /**
+   * Whether partition p of `agreements` has been read to its end. One short of the end is
+   * ambiguous: an unread agreement, or the commit marker of a transactional producer. It
+   * is accepted once no agreement arrived for a second while records waited.
+   */
+  private async agreementsReadToEnd(p: number): Promise<boolean> {
+    const ends = await this.admin!.endOffsets(this.opts.topics.agreements);
+    const end = BigInt(ends.find((e) => e.partition === p)?.offset ?? '0');
+    const pos = this.agreementPositions.get(p) ?? 0n;
+    if (pos >= end) return true;
+    if (pos !== end - 1n) return false;
+    if (this.acceptedAgreementEnds.get(p) === end) return true;
+    const since = this.waitingForAgreements.get(p);
+    if (since !== undefined && Date.now() - since >= 1000) {
+      this.acceptedAgreementEnds.set(p, end);
+      return true;
+    }
+    return false;
+  }
+
+  private async resumeRecordsIfReady(partitions: number[]): Promise<void> {
+    for (const p of partitions) {
+      if (!this.assigned.has(p) || !(await this.agreementsReadToEnd(p))) continue;
+      this.waitingForAgreements.delete(p);
+      this.consumer?.resume([{ topic: this.opts.topics.incomingDataRecords, partition: p }]);
+      this.log.debug({ partition: p }, 'records resumed');
+    }
+  }
+
+  /** Caught up = our position reached the end offset (the last offset may be a commit marker). */
+  private async refreshCaughtUp(): Promise<void> {
+    const ends = await this.admin!.endOffsets(this.opts.topics.incomingDataRecords);
+    for (const e of ends) {
+      if (!this.assigned.has(e.partition)) continue;
+      const pos = this.positions.get(e.partition) ?? 0n;
+      this.processor.setCaughtUp(e.partition, pos >= BigInt(e.offset) - 1n);
     }
   }
 
@@ -203,12 +270,8 @@ export class Ingester {
   private async onTick(): Promise<void> {
     if (this.stopping || this.assigned.size === 0 || !this.admin) return;
     await this.ensureRestored();
-    const ends = await this.admin.endOffsets(this.opts.topics.incomingDataRecords);
-    for (const e of ends) {
-      if (!this.assigned.has(e.partition)) continue;
-      const pos = this.positions.get(e.partition) ?? 0n;
-      this.processor.setCaughtUp(e.partition, pos >= BigInt(e.offset) - 1n);
-    }
+    await this.resumeRecordsIfReady([...this.waitingForAgreements.keys()]);
+    await this.refreshCaughtUp();
     const wall = Date.now();
     const outputs = this.processor.advance(wall);
     await this.commit(outputs, [], undefined, async () => undefined);

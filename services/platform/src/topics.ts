@@ -36,9 +36,11 @@ export interface TopicLayout {
  */
 export function topicSpecs(layout: TopicLayout): TopicSpec[] {
   const { names, inputPartitions, outputPartitions, replicationFactor } = layout;
-  const eventTime = { 'retention.ms': '-1' };
+  // Kafka refuses timestamps more than an hour ahead by default; an aggregate is stamped
+  // with the end of its (current) billing period, weeks ahead.
+  const eventTime = { 'retention.ms': '-1', 'message.timestamp.after.max.ms': '9223372036854775807' };
   return [
-    { topic: names.agreements, partitions: inputPartitions, replicationFactor, config: { 'retention.ms': '-1', 'retention.bytes': '-1' } },
+    { topic: names.agreements, partitions: inputPartitions, replicationFactor, config: { ...eventTime, 'retention.bytes': '-1' } },
     { topic: names.incomingDataRecords, partitions: inputPartitions, replicationFactor, config: eventTime },
     { topic: names.dataRecordsAggregates, partitions: outputPartitions, replicationFactor, config: eventTime },
     { topic: names.deadLetters, partitions: outputPartitions, replicationFactor, config: eventTime },
