@@ -85,10 +85,13 @@ describe('ingester under faults: no lost and no duplicated row or message (read_
     await h.send(data.agreements.map((x) => h.agreementMessage(x)));
     const p = await h.start();
     const port = Number(/"port":(\d+)/.exec(p.lines.find((l) => /ingester ready/.test(l)) ?? '')?.[1]);
-    await h.send(data.records.map((r) => h.recordMessage(r)));
+    const half = Math.floor(data.records.length / 2);
+    await h.send(data.records.slice(0, half).map((r) => h.recordMessage(r)));
     await sleep(1500);
     await stopLocalInfra(() => undefined, { kafka: false, cassandra: true });
     try {
+      // The second half arrives while Cassandra is down: the ingester must wait, not lose it.
+      await h.send(data.records.slice(half).map((r) => h.recordMessage(r)));
       await sleep(30_000);
       const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
       expect(ready.status).toBe(503);

@@ -74,6 +74,8 @@ export class IngesterHarness {
       CASSANDRA_KEYSPACE: this.keyspace,
       INGESTER_IDLE_TIMEOUT_MS: '1500',
       INGESTER_TICK_MS: '250',
+      // A SIGKILLed instance leaves the group after this; Kafka's minimum.
+      INGESTER_SESSION_TIMEOUT_MS: '6000',
       HTTP_PORT: '0',
       ...this.extraEnv,
     };

@@ -24,6 +24,7 @@ export interface IngesterOptions {
   transactionalIdPrefix: string;
   processor: UsageProcessorConfig;
   tickMs: number;
+  sessionTimeoutMs: number;
 }
 
 /** Serialises all work on the processor: batches, ticks and rebalances never interleave. */
@@ -84,6 +85,7 @@ export class Ingester {
       fromBeginning: true,
       manualCommit: true,
       coPartitioned: true,
+      sessionTimeoutMs: this.opts.sessionTimeoutMs,
     });
     await this.consumer.subscribe([this.opts.topics.agreements, this.opts.topics.incomingDataRecords]);
     await this.consumer.run({

@@ -94,6 +94,7 @@ async function main(): Promise<void> {
       groupId: config.INGESTER_GROUP_ID,
       transactionalIdPrefix: config.INGESTER_TRANSACTIONAL_ID_PREFIX,
       tickMs: config.INGESTER_TICK_MS,
+      sessionTimeoutMs: config.INGESTER_SESSION_TIMEOUT_MS,
       processor: {
         outOfOrdernessMs: config.INGESTER_OUT_OF_ORDERNESS_MS,
         idleTimeoutMs: config.INGESTER_IDLE_TIMEOUT_MS,
