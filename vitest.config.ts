@@ -9,7 +9,9 @@ export default defineConfig({
       provider: 'v8',
       include: ['libs/*/src/**/*.ts'],
       exclude: ['**/*.test.ts'],
-      reporter: ['text-summary', 'text'],
+      reporter: ['text-summary'],
+      // The pure core must stay exhaustively tested (issue 3): npm test fails below this.
+      thresholds: { lines: 90 },
     },
     projects: [
       {
