@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalServerError } from './errors';
 import { javaBinary } from './java';
@@ -131,8 +131,4 @@ export async function stopJvmServer(def: Pick<JvmServerDefinition, 'name' | 'sto
 export function status(name: string): ServerStatus {
   const pid = runningPid(name);
   return { name, running: pid !== undefined, dir: serverDir(name), ...(pid !== undefined ? { pid } : {}) };
-}
-
-export function fileExists(p: string): boolean {
-  return existsSync(p);
 }

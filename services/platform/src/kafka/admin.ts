@@ -1,4 +1,4 @@
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { createClient } from './client';
 import { KafkaUnavailableError, TopicLayoutError } from './errors';
 import type { KafkaConnection, TopicPartitionOffset, TopicSpec } from './types';
@@ -15,10 +15,6 @@ export class KafkaAdmin {
       throw new KafkaUnavailableError(conn.brokers, err);
     }
     return new KafkaAdmin(admin);
-  }
-
-  static fromClient(client: Kafka): KafkaAdmin {
-    return new KafkaAdmin(client.admin());
   }
 
   /**
