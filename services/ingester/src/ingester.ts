@@ -179,11 +179,15 @@ export class Ingester {
     this.log.info({ partitions: missing, records, problems }, 'state restored from the changelog');
   }
 
-  private async onBatch(batch: MessageBatch, ctx: BatchContext): Promise<void> {
-    if (this.stopping || batch.messages.length === 0) return;
+  private async onBatch(input: MessageBatch, ctx: BatchContext): Promise<void> {
+    if (this.stopping || input.messages.length === 0) return;
     await this.ensureRestored();
-    const p = batch.partition;
-    const isAgreements = batch.topic === this.opts.topics.agreements;
+    const p = input.partition;
+    const isAgreements = input.topic === this.opts.topics.agreements;
+    // A batch fetched before a seek may be delivered again: never count an offset twice.
+    const position = isAgreements ? this.agreementPositions.get(p) : this.positions.get(p);
+    const batch = position === undefined ? input : { ...input, messages: input.messages.filter((m) => BigInt(m.offset) >= position) };
+    if (batch.messages.length === 0) return;
     if (!isAgreements && !(await this.agreementsReadToEnd(p))) {
       // Backfill: read the partition's agreements first, or its records would be held,
       // and expire, while agreements that already exist are still unread.
