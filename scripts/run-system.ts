@@ -1,7 +1,8 @@
 // npm start: the whole system on this machine, without Docker.
 //
 //   npm start                          # Kafka + Cassandra (local JVMs, reused when running) + the three services
-//   npm start -- --with-infra-down     # also stop Kafka and Cassandra on Ctrl-C
+//   npm start -- --keep-infra          # leave Kafka and Cassandra running on Ctrl-C (a faster next start)
+//   npm start -- --with-infra-down     # on Ctrl-C also stop servers that were already running before
 //   npm start -- --raw-logs            # the services' pino JSON lines as they are
 //
 // Kafka and Cassandra come from KAFKA_BROKERS / CASSANDRA_CONTACT_POINTS (and
@@ -16,8 +17,10 @@
 // A service that exits during start-up stops the run (exit code 1, with its last log
 // lines); one that exits later is reported and restarted with a growing delay.
 // Ctrl-C (SIGINT) or SIGTERM stops the services with SIGTERM (SIGKILL after 15 s; a
-// second Ctrl-C kills at once) and leaves Kafka and Cassandra running unless
-// --with-infra-down was given (`npm run infra:down` stops them later).
+// second Ctrl-C kills at once), then the local Kafka and Cassandra this run started:
+// it leaves the machine as it found it. Servers that were already running are left
+// alone (unless --with-infra-down); --keep-infra keeps the ones it started.
+
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -45,16 +48,21 @@ class StartupError extends Error {}
 
 const args = new Set(process.argv.slice(2));
 for (const a of args) {
-  if (!['--with-infra-down', '--raw-logs', '--help', '-h'].includes(a)) {
-    console.error(`unknown option ${a}\nusage: npm start [-- --with-infra-down] [--raw-logs]`);
+  if (!['--keep-infra', '--with-infra-down', '--raw-logs', '--help', '-h'].includes(a)) {
+    console.error(`unknown option ${a}\nusage: npm start [-- --keep-infra | --with-infra-down] [--raw-logs]`);
     process.exit(2);
   }
 }
 if (args.has('--help') || args.has('-h')) {
-  console.log('usage: npm start [-- --with-infra-down] [--raw-logs]   (see the top of scripts/run-system.ts)');
+  console.log('usage: npm start [-- --keep-infra | --with-infra-down] [--raw-logs]   (see the top of scripts/run-system.ts)');
   process.exit(0);
 }
+if (args.has('--keep-infra') && args.has('--with-infra-down')) {
+  console.error('--keep-infra and --with-infra-down contradict each other: give one');
+  process.exit(2);
+}
 const withInfraDown = args.has('--with-infra-down');
+const keepInfra = args.has('--keep-infra');
 const rawLogs = args.has('--raw-logs');
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (color: number, s: string) => (useColor ? `\u001b[${color}m${s}\u001b[0m` : s);
@@ -246,16 +254,16 @@ async function assertPortFree(port: number, who: string, variable: string): Prom
 async function main(): Promise<number> {
   const running: RunningService[] = [];
   let shuttingDown: Promise<void> | undefined;
-  let localInfraUsed = false;
+  // Which local servers to stop on the way out: the ones this run started (or, with
+  // --with-infra-down, every local one it used).
+  const stopOnExit = { kafka: false, cassandra: false };
 
   const shutdown = (why: string): Promise<void> =>
     (shuttingDown ??= (async () => {
       say(`${why}: stopping the services (SIGTERM, SIGKILL after ${STOP_GRACE_MS / 1000} s)`);
       await Promise.all(running.map((s) => s.stop()));
-      if (withInfraDown && localInfraUsed) {
-        await stopLocalInfra((m) => say(m));
-      } else if (localInfraUsed) {
-        say('Kafka and Cassandra keep running (npm run infra:down stops them; npm start -- --with-infra-down stops them with the services)');
+      if (stopOnExit.kafka || stopOnExit.cassandra) {
+        await stopLocalInfra((m) => say(m), stopOnExit);
       }
     })());
 
@@ -288,8 +296,11 @@ async function main(): Promise<number> {
     const env: NodeJS.ProcessEnv = { ...process.env };
     if (needKafka || needCassandra) {
       say(`starting (or reusing) the local ${[needKafka && 'Kafka', needCassandra && 'Cassandra'].filter(Boolean).join(' and ')} (infra/, first start takes about a minute)`);
-      localInfraUsed = true;
       const infra = await startLocalInfra((m) => say(m), { kafka: needKafka, cassandra: needCassandra });
+      stopOnExit.kafka = !keepInfra && (infra.startedKafka || (withInfraDown && needKafka));
+      stopOnExit.cassandra = !keepInfra && (infra.startedCassandra || (withInfraDown && needCassandra));
+      const kept = [needKafka && !stopOnExit.kafka && 'Kafka', needCassandra && !stopOnExit.cassandra && 'Cassandra'].filter(Boolean).join(' and ');
+      if (kept) say(`${kept} will keep running after Ctrl-C (${keepInfra ? '--keep-infra' : 'it was running before'}; npm run infra:down stops it)`);
       if (needKafka) env.KAFKA_BROKERS = infra.kafkaBrokers.join(',');
       if (needCassandra) {
         env.CASSANDRA_CONTACT_POINTS = infra.cassandraContactPoints.join(',');
@@ -344,7 +355,7 @@ async function main(): Promise<number> {
         `  Data records:       ${backend}/api/data-records/<agreementId>/2020/1   GraphiQL: ${backend}/graphql`,
         `  Incoming folder:    ${incomingDir}`,
         '',
-        `Ctrl-C stops the services${withInfraDown ? ', Kafka and Cassandra' : ' (Kafka and Cassandra keep running)'}.`,
+        `Ctrl-C stops the services${stopOnExit.kafka || stopOnExit.cassandra ? ` and the local ${[stopOnExit.kafka && 'Kafka', stopOnExit.cassandra && 'Cassandra'].filter(Boolean).join(' and ')} this run started` : ''}.`,
         '',
       ].join('\n'),
     );

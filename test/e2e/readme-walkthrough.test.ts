@@ -7,51 +7,15 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { internalRecordId, parseTimestamp } from '@mobilecs/domain';
 import type { IncomingMessage } from '@mobilecs/platform';
 import { repoRoot } from '../../infra/src/paths';
+import { februaryMessages, fixtureDir, fixtureFile, januaryMessages, parseRecordLines } from '../support/seed-example';
 import { serverEnv, testServers, uniqueName, uniqueTopicNames } from '../support/servers';
 import { ServiceProcess } from '../support/service-process';
 import { readTopic } from '../support/topic-reader';
 
-const fixtureDir = join(import.meta.dirname, '..', 'fixtures', 'seed-example');
-const fixtureFile = 'idr_000_2020-01-02_1349856c-14bb-33a0-ae31-b3df49201961.csv';
 const ingesterEntry = 'services/ingester/src/main.ts';
-
-interface ExpectedAggregate {
-  createTime: number;
-  agreementId: string;
-  year: number;
-  month: number;
-  latestRecordedAt: string;
-  externalId: string;
-  totalRecordedBytes: number;
-  billingPeriodTimeZone: string;
-  maxBytesInBillingPeriod: number;
-  type: string;
-}
-
-interface FileRecord {
-  externalId: string;
-  recordedAt: number;
-  msisdn: string;
-  recordedBytes: number;
-}
-
-function parseLines(text: string): FileRecord[] {
-  return text
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const [externalId, at, msisdn, bytes] = line.split(';') as [string, string, string, string];
-      const recordedAt = parseTimestamp(at);
-      if (!recordedAt.ok) throw recordedAt.error;
-      return { externalId, recordedAt: recordedAt.value, msisdn, recordedBytes: Number(bytes) };
-    });
-}
-
-const idOf = (r: FileRecord) => internalRecordId(r);
-const decode = (m: IncomingMessage) => JSON.parse(m.value?.toString('utf8') ?? 'null') as Record<string, unknown>;
+const asExpected = (m: IncomingMessage) => ({ key: m.key, timestamp: m.timestamp, value: JSON.parse(m.value?.toString('utf8') ?? 'null') as unknown });
 
 describe('README walkthrough (three services as child processes, real Kafka and Cassandra)', () => {
   const topics = uniqueTopicNames('e2e');
@@ -123,72 +87,16 @@ describe('README walkthrough (three services as child processes, real Kafka and 
       expect(written).toEqual([fixtureFile]);
       expect(readFileSync(join(dir, fixtureFile))).toEqual(readFileSync(join(fixtureDir, fixtureFile)));
 
-      const fixtureRecords = parseLines(readFileSync(join(fixtureDir, fixtureFile), 'utf8'));
-      const expected = readFileSync(join(fixtureDir, 'expected-aggregates.jsonl'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as ExpectedAggregate);
-      const january = await aggregates(expected.length);
-      expect(january).toHaveLength(expected.length);
-      for (const [i, e] of expected.entries()) {
-        const m = january[i];
-        if (!m) throw new Error(`message ${i} missing`);
-        const latest = fixtureRecords.find((r) => r.externalId === e.externalId);
-        if (!latest) throw new Error(`no fixture line with externalId ${e.externalId}`);
-        expect(m.key).toBe(e.agreementId);
-        expect(m.timestamp).toBe(e.createTime);
-        expect(decode(m)).toEqual({
-          agreementId: e.agreementId,
-          year: e.year,
-          month: e.month,
-          latestRecordedAt: new Date(e.latestRecordedAt).toISOString(),
-          latestInternalRecordId: idOf(latest),
-          totalRecordedBytes: e.totalRecordedBytes,
-          billingPeriodTimeZone: e.billingPeriodTimeZone,
-          maxBytesInBillingPeriod: e.maxBytesInBillingPeriod,
-          type: e.type,
-        });
-      }
+      const january = januaryMessages();
+      expect((await aggregates(january.length)).map(asExpected)).toEqual(january);
 
       // The next file continues the feed: February closes once the records pass its end.
       await get(backend, '/api/incoming-data-records/generate');
-      const agreementId = expected[0]?.agreementId ?? '';
-      const max = expected[0]?.maxBytesInBillingPeriod ?? 0;
-      const all = readdirSync(dir)
-        .filter((f) => !f.startsWith('tmp') && !f.startsWith('.'))
-        .flatMap((f) => parseLines(readFileSync(join(dir, f), 'utf8')))
-        .filter((r) => r.msisdn === '48917846822');
-      const febStart = Date.parse('2020-01-31T23:00:00Z');
-      const marchStart = Date.parse('2020-02-29T23:00:00Z');
-      const february = all.filter((r) => r.recordedAt >= febStart && r.recordedAt < marchStart);
-      const watermarkPassesFebruary = all.some((r) => r.recordedAt >= marchStart);
+      const written2 = readdirSync(dir).filter((f) => !f.startsWith('tmp') && !f.startsWith('.'));
+      const february = februaryMessages(written2.flatMap((f) => parseRecordLines(readFileSync(join(dir, f), 'utf8'))));
       // The second file runs from 2 February to 1 March (generator.md): February must close.
-      expect(watermarkPassesFebruary).toBe(true);
-      const febExpected: Record<string, unknown>[] = [];
-      let total = 0;
-      let latest: FileRecord | undefined;
-      let exceeded = false;
-      for (const r of february) {
-        total += r.recordedBytes;
-        if (!latest || r.recordedAt >= latest.recordedAt) latest = r;
-        if (!exceeded && total >= max) {
-          exceeded = true;
-          febExpected.push({ type: 'DATA_PLAN_EXCEEDED', totalRecordedBytes: total, latestInternalRecordId: idOf(latest), latestRecordedAt: new Date(latest.recordedAt).toISOString() });
-        }
-      }
-      if (watermarkPassesFebruary && latest) {
-        febExpected.push({ type: 'BILLING_PERIOD_CLOSED', totalRecordedBytes: total, latestInternalRecordId: idOf(latest), latestRecordedAt: new Date(latest.recordedAt).toISOString() });
-      }
-      expect(febExpected.map((e) => e.type)).toContain('BILLING_PERIOD_CLOSED');
-      const both = await aggregates(expected.length + febExpected.length);
-      expect(both).toHaveLength(expected.length + febExpected.length);
-      const febMessages = both.slice(expected.length);
-      for (const [i, e] of febExpected.entries()) {
-        const m = febMessages[i];
-        expect(m?.key).toBe(agreementId);
-        expect(m?.timestamp).toBe(marchStart - 1);
-        expect(m && decode(m)).toMatchObject({ agreementId, year: 2020, month: 2, ...e });
-      }
+      expect(february.map((m) => m.value.type)).toContain('BILLING_PERIOD_CLOSED');
+      expect((await aggregates(january.length + february.length)).map(asExpected)).toEqual([...january, ...february]);
     },
   );
 });

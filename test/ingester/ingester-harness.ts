@@ -21,9 +21,9 @@ import {
 } from '@mobilecs/platform';
 import { serverEnv, testServers, uniqueName, uniqueTopicNames } from '../support/servers';
 import { ServiceProcess } from '../support/service-process';
+import { fixtureDir, fixtureFile } from '../support/seed-example';
 import { readTopic } from '../support/topic-reader';
 
-export const fixtureDir = join(import.meta.dirname, '..', 'fixtures', 'seed-example');
 
 export function fixtureAgreement(): Agreement {
   const line = readFileSync(join(fixtureDir, 'agreements.jsonl'), 'utf8').trim();
@@ -33,7 +33,7 @@ export function fixtureAgreement(): Agreement {
 }
 
 export function fixtureRecords(): ImportedRecord[] {
-  const text = readFileSync(join(fixtureDir, 'idr_000_2020-01-02_1349856c-14bb-33a0-ae31-b3df49201961.csv'), 'utf8');
+  const text = readFileSync(join(fixtureDir, fixtureFile), 'utf8');
   return text
     .trim()
     .split('\n')
