@@ -28,7 +28,11 @@ export function createClient(conn: KafkaConnection): Kafka {
       ({ level, log }: LogEntry) => {
         if (!sink) return;
         const { message, ...extra } = log;
-        sink(levelName(level), `kafka: ${message}`, extra);
+        // kafkajs warns that bounded retries of an idempotent producer "may invalidate
+        // EoS". Ours either run inside transactions, which are aborted when a send fails
+        // for good, or (plain producers) make no exactly-once claim: debug, not warn.
+        const lvl = typeof message === 'string' && message.startsWith('Limiting retries for the idempotent producer') ? 'debug' : levelName(level);
+        sink(lvl, `kafka: ${message}`, extra);
       },
   });
 }
