@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // Two projects: pure unit tests next to the code (no servers), and the integration /
 // end-to-end suites under test/ that run against real Kafka and Cassandra, found or
@@ -17,7 +17,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['libs/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts'],
+          // test/deploy: offline checks of the Dockerfile, docker-compose.yml and k8s/ (no servers).
+          include: ['libs/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'test/deploy/**/*.test.ts'],
           environment: 'node',
         },
       },
@@ -25,6 +26,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/deploy/**'],
           environment: 'node',
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 120_000,
