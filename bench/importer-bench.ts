@@ -1,35 +1,48 @@
-// Importer throughput and memory: writes a data-record file of the requested size, runs
-// the real importer (child process) against the local or configured Kafka, and reports
-// lines per second into a committed topic and the importer's peak resident memory.
-//   npm run bench -- importer [sizeMiB=100]
-import { createWriteStream, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+// Importer throughput and memory: writes data-record files in the generator's format,
+// runs the real importer (child process) against the bench Kafka, and reports lines per
+// second from the file landing to its last transaction committed, and the importer's
+// peak resident memory while it imported a small file and then a large one (flat =
+// memory does not grow with the file).
+//   npm run bench -- importer [sizeMiB=128]
+import { createWriteStream, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { KafkaAdmin } from '@mobilecs/platform';
-import { repoRoot } from '../infra/src/paths';
-import { kafkaBrokers, startLocalInfra } from '../infra/src/index';
+import { zoneOffsetMs } from '@mobilecs/domain';
+import { loadImporterConfig } from '../services/importer/src/config';
+import { Cleanup, MiB, RssSampler, benchServers, round, serverEnv, startService, uniqueName } from './support';
 
-function rssBytes(pid: number): number {
-  try {
-    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb ? Number(kb) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
+const ZONE = 'Europe/Warsaw';
 
-async function writeFile(path: string, sizeBytes: number): Promise<number> {
+/**
+ * Writes a file of about `sizeBytes` like the generator's: externalId;recordedAt in
+ * Java's zoned form;msisdn;bytes — 1 000 msisdns, a record a minute.
+ */
+export async function writeDataRecordFile(path: string, sizeBytes: number, firstLine = 0): Promise<number> {
   const out = createWriteStream(path);
   const start = Date.UTC(2020, 0, 1, 23);
+  const offsets = new Map<number, string>();
+  // The zone's offset only changes on the hour: computed once per hour, not per line.
+  const offsetText = (t: number) => {
+    const hour = Math.floor(t / 3_600_000);
+    let o = offsets.get(hour);
+    if (o === undefined) {
+      const ms = zoneOffsetMs(ZONE, t) ?? 0;
+      o = `${ms < 0 ? '-' : '+'}${String(Math.floor(Math.abs(ms) / 3_600_000)).padStart(2, '0')}:${String((Math.abs(ms) / 60_000) % 60).padStart(2, '0')}`;
+      offsets.set(hour, o);
+    }
+    return o;
+  };
   let written = 0;
-  let lines = 0;
+  let line = firstLine;
   while (written < sizeBytes) {
     const chunk: string[] = [];
-    for (let i = 0; i < 10_000; i++, lines++) {
-      const at = new Date(start + (lines % 2_000_000) * 1000).toISOString().replace('.000Z', 'Z');
-      chunk.push(`00000000-0000-4000-8000-${lines.toString(16).padStart(12, '0')};${at};4860${String(lines % 1000).padStart(7, '0')};${1000 + (lines % 99_999)}`);
+    for (let i = 0; i < 10_000; i++, line++) {
+      const t = start + (line % 1_000_000) * 60_000;
+      const off = offsetText(t);
+      const localMs = t + (off.startsWith('+') ? 1 : -1) * (Number(off.slice(1, 3)) * 60 + Number(off.slice(4, 6))) * 60_000;
+      const at = `${new Date(localMs).toISOString().slice(0, 16)}${off}[${ZONE}]`;
+      chunk.push(`00000000-0000-4000-8000-${line.toString(16).padStart(12, '0')};${at};4860${String(line % 1000).padStart(7, '0')};${1000 + (line % 99_999)}`);
     }
     const text = `${chunk.join('\n')}\n`;
     written += Buffer.byteLength(text);
@@ -37,45 +50,67 @@ async function writeFile(path: string, sizeBytes: number): Promise<number> {
   }
   out.end();
   await once(out, 'finish');
-  return lines;
+  return line - firstLine;
 }
 
-export async function importerBench(sizeMiB: number): Promise<Record<string, number | string>> {
-  if (!process.env.KAFKA_BROKERS) await startLocalInfra(() => undefined, { kafka: true, cassandra: false });
-  const brokers = process.env.KAFKA_BROKERS ?? kafkaBrokers.join(',');
+export interface ImporterResult {
+  fileMiB: number;
+  lines: number;
+  seconds: number;
+  linesPerSecond: number;
+  /** Peak resident memory while importing the small file, then while importing the large one. */
+  smallFileMiB: number;
+  peakRssSmallMiB: number;
+  peakRssLargeMiB: number;
+  transactionLines: number;
+}
+
+export async function importerBench(sizeMiB = 128, smallMiB = Math.max(1, Math.round(sizeMiB / 8))): Promise<ImporterResult> {
+  const servers = await benchServers({ cassandra: false });
+  const cleanup = new Cleanup();
   const dir = mkdtempSync(join(tmpdir(), 'mobilecs-bench-'));
-  const tag = `bench_${Date.now().toString(36)}`;
-  const lines = await writeFile(join(dir, 'tmp_bench'), sizeMiB * 1024 * 1024);
-  const env = {
-    ...process.env,
-    KAFKA_BROKERS: brokers,
-    INCOMING_DATA_RECORDS_DIR: dir,
-    HTTP_PORT: '0',
-    LOG_LEVEL: 'info',
-    TOPIC_PARTITIONS: '6',
-    IMPORTER_TRANSACTIONAL_ID: tag,
-    ...Object.fromEntries(
-      ['AGREEMENTS', 'INCOMING_DATA_RECORDS', 'DATA_RECORDS_AGGREGATES', 'DEAD_LETTERS', 'DATA_RECORDS_LATE', 'IMPORTER_PROGRESS'].map((t) => [`TOPIC_${t}`, `${tag}.${t.toLowerCase()}`]),
-    ),
-  };
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'services/importer/src/main.ts')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(child.pid!))), 200);
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  // Start timing when the file lands (the importer is already running and ready).
-  const ready = Date.now();
-  while (!/importer ready/.test(output) && Date.now() - ready < 120_000) await new Promise((r) => setTimeout(r, 50));
-  const started = Date.now();
-  renameSync(join(dir, 'tmp_bench'), join(dir, 'bench.csv'));
-  while (!/imported bench.csv/.test(output) && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
-  const seconds = (Date.now() - started) / 1000;
-  clearInterval(sampler);
-  child.kill('SIGTERM');
-  await once(child, 'exit');
-  const admin = await KafkaAdmin.connect({ brokers: brokers.split(','), clientId: 'bench' });
-  await admin.deleteTopics(Object.entries(env).filter(([k]) => k.startsWith('TOPIC_')).map(([, v]) => String(v))).catch(() => undefined);
-  await admin.disconnect();
-  rmSync(dir, { recursive: true, force: true });
-  return { fileMiB: sizeMiB, lines, seconds: Number(seconds.toFixed(1)), linesPerSecond: Math.round(lines / seconds), peakRssMiB: Math.round(peak / 1048576) };
+  cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
+  const tag = uniqueName('bench_importer');
+  const topics = Object.fromEntries(
+    ['AGREEMENTS', 'INCOMING_DATA_RECORDS', 'DATA_RECORDS_AGGREGATES', 'DEAD_LETTERS', 'DATA_RECORDS_LATE', 'IMPORTER_PROGRESS'].map((t) => [`TOPIC_${t}`, `${tag}.${t.toLowerCase()}`]),
+  );
+  cleanup.topic(...Object.values(topics));
+  try {
+    const small = await writeDataRecordFile(join(dir, 'tmp_small'), smallMiB * MiB);
+    const lines = await writeDataRecordFile(join(dir, 'tmp_large'), sizeMiB * MiB, small);
+    const importer = cleanup.process(
+      startService('importer', {
+        ...serverEnv(servers),
+        ...topics,
+        INCOMING_DATA_RECORDS_DIR: dir,
+        HTTP_PORT: '0',
+        TOPIC_PARTITIONS: '6',
+        IMPORTER_TRANSACTIONAL_ID: tag,
+      }),
+    );
+    await importer.waitForLog(/"msg":"importer ready"/, 120_000);
+    const rss = new RssSampler(importer.pid);
+    renameSync(join(dir, 'tmp_small'), join(dir, 'small.csv'));
+    await importer.waitForLog(/imported small\.csv/, 600_000);
+    const peakSmall = rss.stop();
+    const rssLarge = new RssSampler(importer.pid);
+    const started = Date.now();
+    renameSync(join(dir, 'tmp_large'), join(dir, 'large.csv'));
+    await importer.waitForLog(/imported large\.csv/, 1_200_000);
+    const seconds = (Date.now() - started) / 1000;
+    const peakLarge = rssLarge.stop();
+    await importer.kill('SIGTERM');
+    return {
+      fileMiB: sizeMiB,
+      lines,
+      seconds: round(seconds, 1),
+      linesPerSecond: Math.round(lines / seconds),
+      smallFileMiB: smallMiB,
+      peakRssSmallMiB: Math.round(peakSmall / MiB),
+      peakRssLargeMiB: Math.round(peakLarge / MiB),
+      transactionLines: loadImporterConfig({ ...process.env }).IMPORTER_TRANSACTION_LINES,
+    };
+  } finally {
+    await cleanup.run(servers);
+  }
 }

@@ -1,44 +1,40 @@
 // Ingester throughput with exactly-once on: agreements and records already in Kafka,
-// one ingester started, timed until every expected aggregate is committed (all data
-// records are upserted into Cassandra before their offsets commit).
-//   npm run bench -- ingester [msisdns=24] [stepHours=1] [partitions=6]
-import { KafkaAdmin, KafkaConsumer, KafkaProducer, createCassandraClient, ensureTopics, type TopicNames } from '@mobilecs/platform';
+// N ingesters started together as child processes (one consumer group), timed from the
+// first one being ready until every expected aggregate is committed (read_committed).
+// Every data record is upserted into Cassandra before the transaction that commits its
+// offset, so the rate includes the Cassandra writes. The same input serves every
+// instance count; each run has its own group, transactional ids, changelog, output
+// topics and keyspace, so each reads the input from the beginning.
+//   npm run bench -- ingester [msisdns=48] [stepHours=1] [partitions=6] [instances=1,2,3]
+import { KafkaConsumer, KafkaProducer, ensureTopics, type TopicNames } from '@mobilecs/platform';
 import { agreementCodec, importedRecordCodec } from '@mobilecs/domain';
-import { cassandraContactPoints, cassandraDataCenter, kafkaBrokers, startLocalInfra } from '../infra/src/index';
-import { ServiceProcess } from '../test/support/service-process';
 import { expectedAggregates, faultDataset } from '../test/ingester/fault-dataset';
+import { Cleanup, benchServers, topicNames, round, serverEnv, startService, uniqueName, waitFor, type BenchServers } from './support';
 
-export async function ingesterBench(msisdns: number, stepHours: number, partitions: number): Promise<Record<string, number>> {
-  if (!process.env.KAFKA_BROKERS || !process.env.CASSANDRA_CONTACT_POINTS) await startLocalInfra(() => undefined);
-  const brokers = (process.env.KAFKA_BROKERS ?? kafkaBrokers.join(',')).split(',');
-  const contactPoints = (process.env.CASSANDRA_CONTACT_POINTS ?? cassandraContactPoints.join(',')).split(',');
-  const kafka = { brokers, clientId: 'bench' };
-  const tag = `bench_${Date.now().toString(36)}`;
-  const names: TopicNames = {
-    agreements: `${tag}.agreements`,
-    incomingDataRecords: `${tag}.incoming-data-records`,
-    dataRecordsAggregates: `${tag}.data-records-aggregates`,
-    deadLetters: `${tag}.dead-letters`,
-    dataRecordsLate: `${tag}.data-records-late`,
-  };
-  await ensureTopics(kafka, { names, inputPartitions: partitions, outputPartitions: partitions, replicationFactor: 1 });
-  const data = faultDataset(msisdns, stepHours);
-  const expected = expectedAggregates(data).length;
-  const producer = await KafkaProducer.connect(kafka);
-  await producer.send(data.agreements.map((a) => ({ topic: names.agreements, key: a.msisdn, value: agreementCodec.encode(a), timestamp: a.signedAt })));
-  await producer.send(data.records.map((r) => ({ topic: names.incomingDataRecords, key: r.msisdn, value: importedRecordCodec.encode(r), timestamp: r.recordedAt })));
-  await producer.disconnect();
+export interface IngesterRun {
+  instances: number;
+  records: number;
+  aggregates: number;
+  expectedAggregates: number;
+  secondsFromReady: number;
+  recordsPerSecond: number;
+}
 
-  let aggregates = 0;
-  const consumer = await KafkaConsumer.connect(kafka, { groupId: `${tag}-reader`, readCommitted: true });
-  await consumer.subscribe([names.dataRecordsAggregates]);
-  await consumer.run({ eachBatch: async (b) => void (aggregates += b.messages.length) });
+export interface IngesterResult {
+  msisdns: number;
+  stepHours: number;
+  partitions: number;
+  runs: IngesterRun[];
+}
 
-  const started = Date.now();
-  const ingester = new ServiceProcess('ingester', 'services/ingester/src/main.ts', {
-    KAFKA_BROKERS: brokers.join(','),
-    CASSANDRA_CONTACT_POINTS: contactPoints.join(','),
-    CASSANDRA_LOCAL_DATA_CENTER: process.env.CASSANDRA_LOCAL_DATA_CENTER ?? cassandraDataCenter,
+async function run(servers: BenchServers, cleanup: Cleanup, input: TopicNames, partitions: number, instances: number, records: number, expected: number): Promise<IngesterRun> {
+  const tag = uniqueName(`bench_ingester_${instances}`);
+  // Inputs shared by all runs; outputs, changelog, group and keyspace per run.
+  const names: TopicNames = { ...topicNames(tag), agreements: input.agreements, incomingDataRecords: input.incomingDataRecords };
+  cleanup.topic(names.dataRecordsAggregates, names.deadLetters, names.dataRecordsLate, `${tag}.changelog`);
+  cleanup.keyspace(tag);
+  const env = {
+    ...serverEnv(servers),
     CASSANDRA_KEYSPACE: tag,
     TOPIC_AGREEMENTS: names.agreements,
     TOPIC_INCOMING_DATA_RECORDS: names.incomingDataRecords,
@@ -51,25 +47,45 @@ export async function ingesterBench(msisdns: number, stepHours: number, partitio
     INGESTER_TRANSACTIONAL_ID_PREFIX: tag,
     INGESTER_IDLE_TIMEOUT_MS: '2000',
     HTTP_PORT: '0',
-  });
-  await ingester.waitForLog(/"msg":"ingester ready"/, 120_000);
-  const ready = Date.now();
-  while (aggregates < expected && Date.now() - started < 600_000) await new Promise((r) => setTimeout(r, 200));
-  const seconds = (Date.now() - ready) / 1000;
-  await ingester.kill('SIGTERM');
-  await consumer.disconnect();
-  const admin = await KafkaAdmin.connect(kafka);
-  await admin.deleteTopics([...Object.values(names as unknown as Record<string, string>), `${tag}.changelog`]).catch(() => undefined);
-  await admin.disconnect();
-  const cassandra = createCassandraClient({ contactPoints, localDataCenter: process.env.CASSANDRA_LOCAL_DATA_CENTER ?? cassandraDataCenter });
-  await cassandra.execute(`DROP KEYSPACE IF EXISTS ${tag}`).catch(() => undefined);
-  await cassandra.shutdown();
-  return {
-    records: data.records.length,
-    aggregates,
-    expectedAggregates: expected,
-    partitions,
-    secondsFromReady: Number(seconds.toFixed(1)),
-    recordsPerSecond: Math.round(data.records.length / seconds),
   };
+  // Topics and schema first, so that the instances' start-up does not race on creating them.
+  await ensureTopics(servers.kafka, { names, inputPartitions: partitions, outputPartitions: partitions, replicationFactor: 1 }, [
+    { topic: `${tag}.changelog`, partitions, replicationFactor: 1, config: { 'cleanup.policy': 'compact', 'max.message.bytes': '16777216' } },
+  ]);
+
+  let aggregates = 0;
+  const consumer = await KafkaConsumer.connect(servers.kafka, { groupId: `${tag}-reader`, readCommitted: true });
+  cleanup.add(() => consumer.disconnect());
+  await consumer.subscribe([names.dataRecordsAggregates]);
+  await consumer.run({ eachBatch: async (b) => void (aggregates += b.messages.length) });
+
+  const processes = Array.from({ length: instances }, () => cleanup.process(startService('ingester', env)));
+  const ready = await Promise.race(processes.map(async (p) => (await p.waitForLog(/"msg":"ingester ready"/, 120_000), Date.now())));
+  await waitFor(`${expected} aggregates (${instances} ingesters)`, () => (aggregates >= expected ? true : undefined), 600_000, 50);
+  const seconds = (Date.now() - ready) / 1000;
+  // SIGTERM: a clean exit, so that --cpu-prof profiles are written.
+  await Promise.all(processes.map((p) => p.kill('SIGTERM')));
+  await consumer.disconnect();
+  return { instances, records, aggregates, expectedAggregates: expected, secondsFromReady: round(seconds, 1), recordsPerSecond: Math.round(records / seconds) };
+}
+
+export async function ingesterBench(msisdns = 48, stepHours = 1, partitions = 6, instanceCounts: number[] = [1, 2, 3]): Promise<IngesterResult> {
+  const servers = await benchServers();
+  const cleanup = new Cleanup();
+  const input = topicNames(uniqueName('bench_ingester_input'));
+  cleanup.topic(input.agreements, input.incomingDataRecords, input.dataRecordsAggregates, input.deadLetters, input.dataRecordsLate);
+  try {
+    await ensureTopics(servers.kafka, { names: input, inputPartitions: partitions, outputPartitions: partitions, replicationFactor: 1 });
+    const data = faultDataset(msisdns, stepHours);
+    const expected = expectedAggregates(data).length;
+    const producer = await KafkaProducer.connect(servers.kafka);
+    await producer.send(data.agreements.map((a) => ({ topic: input.agreements, key: a.msisdn, value: agreementCodec.encode(a), timestamp: a.signedAt })));
+    await producer.send(data.records.map((r) => ({ topic: input.incomingDataRecords, key: r.msisdn, value: importedRecordCodec.encode(r), timestamp: r.recordedAt })));
+    await producer.disconnect();
+    const runs: IngesterRun[] = [];
+    for (const n of instanceCounts) runs.push(await run(servers, cleanup, input, partitions, n, data.records.length, expected));
+    return { msisdns, stepHours, partitions, runs };
+  } finally {
+    await cleanup.run(servers);
+  }
 }

@@ -1,18 +1,58 @@
-// npm run bench -- importer [sizeMiB=100]
-// npm run bench -- ingester [msisdns=24] [stepHours=1] [partitions=6]
-// (the full benchmark suite with ceilings and latency is issue 8)
+// npm run bench                      the whole suite: one table, bench/results/latest.json
+// npm run bench -- importer [sizeMiB=128]
+// npm run bench -- ingester [msisdns=48] [stepHours=1] [partitions=6] [instances=1,2,3]
+// npm run bench -- kafka | cassandra
+// npm run bench -- latency [recordsPerSecond=1000] [seconds=30]
+// npm run bench -- memory [agreements=100000] [baseline=1000]
+// npm run bench -- profile <file.cpuprofile> [top=25]
+// npm run bench -- clients [rounds=3] [records=200000] [clients=kafkajs,confluent,platformatic]
+// Single benchmarks print one JSON line. MOBILECS_BENCH_CPU_PROF=<dir> runs the services
+// under `node --cpu-prof` (profiles written into <dir>).
+import { cassandraCeilingBench } from './cassandra-ceiling';
 import { importerBench } from './importer-bench';
 import { ingesterBench } from './ingester-bench';
+import { kafkaCeilingBench } from './kafka-ceiling';
+import { defaultLatencyOptions, latencyBench } from './latency-bench';
+import { memoryBench } from './memory-bench';
+import { summariseProfile } from './profile-summary';
+import { clientsBench } from './clients/index';
+import { runSuite } from './suite';
 
-const [which = 'importer', ...args] = process.argv.slice(2);
+const [which, ...args] = process.argv.slice(2);
 const num = (i: number, d: number) => (args[i] !== undefined ? Number(args[i]) : d);
-if (which === 'importer') {
-  console.log(JSON.stringify(await importerBench(num(0, 100))));
-  process.exit(0);
-} else if (which === 'ingester') {
-  console.log(JSON.stringify(await ingesterBench(num(0, 24), num(1, 1), num(2, 6))));
-  process.exit(0);
-} else {
-  console.error(`unknown benchmark ${which}; available: importer, ingester`);
-  process.exit(2);
+const print = (x: unknown) => console.log(JSON.stringify(x));
+
+switch (which) {
+  case undefined:
+    await runSuite();
+    break;
+  case 'importer':
+    print(await importerBench(num(0, 128)));
+    break;
+  case 'ingester':
+    print(await ingesterBench(num(0, 48), num(1, 1), num(2, 6), (args[3] ?? '1,2,3').split(',').map(Number)));
+    break;
+  case 'kafka':
+    print(await kafkaCeilingBench());
+    break;
+  case 'cassandra':
+    print(await cassandraCeilingBench());
+    break;
+  case 'latency':
+    print(await latencyBench({ ...defaultLatencyOptions, recordsPerSecond: num(0, 1000), seconds: num(1, 30) }));
+    break;
+  case 'memory':
+    print(await memoryBench(num(0, 100_000), num(1, 1000)));
+    break;
+  case 'profile':
+    if (!args[0]) throw new Error('usage: npm run bench -- profile <file.cpuprofile> [top]');
+    console.log(summariseProfile(args[0], num(1, 25)));
+    break;
+  case 'clients':
+    print(await clientsBench(args));
+    break;
+  default:
+    console.error(`unknown benchmark ${which}; available: (none = all), importer, ingester, kafka, cassandra, latency, memory, profile, clients`);
+    process.exit(2);
 }
+process.exit(0);

@@ -1,0 +1,261 @@
+// What every benchmark needs: the servers (local JVMs started or reused, or the ones
+// named by KAFKA_BROKERS / CASSANDRA_CONTACT_POINTS), unique names so a benchmark never
+// touches another run's topics, groups or keyspaces, clean-up, and the services as
+// real child processes.
+import { randomBytes } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { KafkaAdmin, createCassandraClient, type CassandraConnection, type KafkaConnection, type TopicNames } from '@mobilecs/platform';
+import { cassandraContactPoints, cassandraDataCenter, kafkaBrokers, startLocalInfra } from '../infra/src/index';
+import { residentBytes } from '../infra/src/process-control';
+import { repoRoot } from '../infra/src/paths';
+
+export interface BenchServers {
+  kafka: KafkaConnection;
+  cassandra: CassandraConnection;
+}
+
+const started = new Map<'kafka' | 'all', Promise<BenchServers>>();
+
+/** The servers to measure against; local Kafka/Cassandra are started only if not running (and left running). */
+export function benchServers(need: { cassandra?: boolean } = {}): Promise<BenchServers> {
+  const wantCassandra = need.cassandra ?? true;
+  const key = wantCassandra ? 'all' : 'kafka';
+  const known = started.get('all') ?? started.get(key);
+  if (known) return known;
+  const envKafka = process.env.KAFKA_BROKERS;
+  const envCassandra = process.env.CASSANDRA_CONTACT_POINTS;
+  const promise = (async (): Promise<BenchServers> => {
+    if (!envKafka || (wantCassandra && !envCassandra)) {
+      await startLocalInfra((m) => console.error(`[infra] ${m}`), { kafka: !envKafka, cassandra: wantCassandra && !envCassandra });
+    }
+    return {
+      kafka: { brokers: (envKafka ?? kafkaBrokers.join(',')).split(','), clientId: 'mobilecs-bench' },
+      cassandra: {
+        contactPoints: (envCassandra ?? cassandraContactPoints.join(',')).split(','),
+        localDataCenter: process.env.CASSANDRA_LOCAL_DATA_CENTER ?? cassandraDataCenter,
+      },
+    };
+  })();
+  started.set(key, promise);
+  return promise;
+}
+
+/** A name no other run uses (topics, groups, transactional ids, keyspaces). */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`.replace(/-/g, '_').toLowerCase();
+}
+
+/** The five mobilecs topics under a prefix. */
+export function topicNames(prefix: string): TopicNames {
+  return {
+    agreements: `${prefix}.agreements`,
+    incomingDataRecords: `${prefix}.incoming-data-records`,
+    dataRecordsAggregates: `${prefix}.data-records-aggregates`,
+    deadLetters: `${prefix}.dead-letters`,
+    dataRecordsLate: `${prefix}.data-records-late`,
+  };
+}
+
+export const topicList = (t: TopicNames): string[] => [t.agreements, t.incomingDataRecords, t.dataRecordsAggregates, t.deadLetters, t.dataRecordsLate];
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Waits until `check` returns a value (not undefined), polling; throws after timeoutMs with `what`. */
+export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs: number, pollMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(pollMs);
+  }
+}
+
+/** Topics and keyspaces a benchmark created, removed at its end (also after a failure). */
+export class Cleanup {
+  private readonly topics = new Set<string>();
+  private readonly keyspaces = new Set<string>();
+  private readonly processes: BenchService[] = [];
+  private readonly tasks: (() => Promise<void> | void)[] = [];
+
+  topic(...names: string[]): void {
+    for (const n of names) this.topics.add(n);
+  }
+  keyspace(name: string): void {
+    this.keyspaces.add(name);
+  }
+  process(p: BenchService): BenchService {
+    this.processes.push(p);
+    return p;
+  }
+  add(task: () => Promise<void> | void): void {
+    this.tasks.push(task);
+  }
+
+  async run(s: BenchServers): Promise<void> {
+    await Promise.all(this.processes.map((p) => p.kill('SIGKILL')));
+    for (const t of this.tasks) await Promise.resolve(t()).catch(() => undefined);
+    if (this.topics.size) {
+      const admin = await KafkaAdmin.connect(s.kafka);
+      await admin.deleteTopics([...this.topics]).catch((err: unknown) => console.error(`[bench] could not delete topics: ${String(err)}`));
+      await admin.disconnect();
+    }
+    if (this.keyspaces.size) {
+      const c = createCassandraClient(s.cassandra);
+      for (const k of this.keyspaces) await c.execute(`DROP KEYSPACE IF EXISTS ${k}`).catch(() => undefined);
+      await c.shutdown();
+    }
+  }
+}
+
+/** Environment pointing a service at the bench servers. */
+export function serverEnv(s: BenchServers): Record<string, string> {
+  return {
+    KAFKA_BROKERS: s.kafka.brokers.join(','),
+    CASSANDRA_CONTACT_POINTS: s.cassandra.contactPoints.join(','),
+    CASSANDRA_LOCAL_DATA_CENTER: s.cassandra.localDataCenter,
+  };
+}
+
+/**
+ * A mobilecs service as a real child process (`node --import tsx`, one process, so a
+ * signal reaches the service itself), its output lines collected. With
+ * MOBILECS_BENCH_CPU_PROF=<dir> it runs under `node --cpu-prof` and writes a
+ * .cpuprofile into <dir> when it exits cleanly (SIGTERM; a SIGKILLed one writes none).
+ */
+export class BenchService {
+  readonly lines: string[] = [];
+  private readonly exited: Promise<number | null>;
+  private exitCode: number | null | undefined;
+  private readonly child: ChildProcess;
+
+  constructor(
+    readonly name: 'importer' | 'ingester',
+    env: Record<string, string>,
+    opts: { inspect?: boolean } = {},
+  ) {
+    const profDir = process.env.MOBILECS_BENCH_CPU_PROF;
+    const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+    if (profDir) mkdirSync(profDir, { recursive: true });
+    // The inspector (on a free local port) lets the memory benchmark force a full GC.
+    const inspect = opts.inspect ? ['--inspect=127.0.0.1:0'] : [];
+    this.child = spawn(process.execPath, [...prof, ...inspect, '--import', 'tsx', join(repoRoot, `services/${name}/src/main.ts`)], {
+      cwd: repoRoot,
+      env: { ...process.env, LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let rest = '';
+    const collect = (chunk: Buffer) => {
+      const parts = (rest + chunk.toString('utf8')).split('\n');
+      rest = parts.pop() ?? '';
+      for (const l of parts) if (l.trim()) this.lines.push(l);
+    };
+    this.child.stdout?.on('data', collect);
+    this.child.stderr?.on('data', collect);
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve((this.exitCode = code))));
+  }
+
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  /** Resolves with the first line (from index `from` on) matching; rejects if the process exits or time is up. */
+  async waitForLog(pattern: RegExp, timeoutMs = 60_000, from = 0): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let i = from;
+    for (;;) {
+      for (; i < this.lines.length; i++) if (pattern.test(this.lines[i]!)) return this.lines[i]!;
+      if (this.exitCode !== undefined) throw new Error(`${this.name} exited (${this.exitCode}) before logging ${pattern}:\n${this.tail()}`);
+      if (Date.now() > deadline) throw new Error(`${this.name} did not log ${pattern} within ${timeoutMs} ms:\n${this.tail()}`);
+      await sleep(20);
+    }
+  }
+
+  /**
+   * A full garbage collection in the service, through its inspector (started with
+   * `inspect`): afterwards its heap used is what it really holds.
+   */
+  async collectGarbage(): Promise<void> {
+    const line = await this.waitForLog(/Debugger listening on ws:\/\//, 10_000);
+    const url = /(ws:\/\/\S+)/.exec(line)![1]!;
+    const ws = new WebSocket(url);
+    await once(ws, 'open');
+    const done = new Promise<void>((resolve, reject) => {
+      ws.on('message', (data: Buffer) => {
+        const reply = JSON.parse(data.toString()) as { id?: number; error?: { message: string } };
+        if (reply.id !== 1) return;
+        if (reply.error) reject(new Error(`HeapProfiler.collectGarbage: ${reply.error.message}`));
+        else resolve();
+      });
+    });
+    ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+    await done;
+    ws.close();
+  }
+
+  tail(n = 30): string {
+    return this.lines.slice(-n).join('\n');
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+    if (this.exitCode === undefined) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+/** A service started for a benchmark. */
+export function startService(name: 'importer' | 'ingester', env: Record<string, string>, opts: { inspect?: boolean } = {}): BenchService {
+  return new BenchService(name, env, opts);
+}
+
+/** Samples a process's resident memory every `everyMs`; peak() is the highest seen. */
+export class RssSampler {
+  private max = 0;
+  private readonly timer: NodeJS.Timeout;
+  constructor(
+    private readonly pid: number,
+    everyMs = 100,
+  ) {
+    this.timer = setInterval(() => this.sample(), everyMs);
+  }
+  sample(): number {
+    const v = residentBytes(this.pid) ?? 0;
+    this.max = Math.max(this.max, v);
+    return v;
+  }
+  peak(): number {
+    return this.max;
+  }
+  stop(): number {
+    clearInterval(this.timer);
+    return this.max;
+  }
+}
+
+/** The HTTP port a service logged in its "<name> ready" line. */
+export async function servicePort(p: BenchService, name: string): Promise<number> {
+  const line = await p.waitForLog(new RegExp(`"msg":"${name} ready"`), 120_000);
+  const m = /"port":(\d+)/.exec(line);
+  if (!m) throw new Error(`no port in: ${line}`);
+  return Number(m[1]);
+}
+
+/** Sum of a Prometheus metric's samples whose labels include `labels`. */
+export async function scrapeMetric(port: number, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let sum = 0;
+  for (const line of body.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})?\s+(\S+)/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const got = new Map([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
+    if (Object.entries(labels).every(([k, v]) => got.get(k) === v)) sum += Number(m[3]);
+  }
+  return sum;
+}
+
+export const MiB = 1024 * 1024;
+export const round = (n: number, digits = 0) => Number(n.toFixed(digits));
