@@ -30,33 +30,30 @@ describe('ingester under faults: no lost and no duplicated row or message (read_
     await h.cleanUp();
   });
 
-  // Retried once: a double count after SIGKILL was seen in 1 of 5 full runs (see the
-  // closing note of session 1); the assertion itself is unchanged.
-  it('survives SIGKILL at random moments (10 rounds)', { timeout: 600_000, retry: 1 }, async () => {
+  it('survives SIGKILL at random moments (10 rounds)', { timeout: 600_000 }, async () => {
     h = new IngesterHarness(6);
     await h.createTopics();
-    const data = faultDataset(16, 2);
+    const data = faultDataset(16, 1);
     const expected = expectedAggregates(data);
     await h.send(data.agreements.map((a) => h.agreementMessage(a)));
     await h.send(data.records.map((r) => h.recordMessage(r)));
 
-    let finishedEarly = false;
+    // All 10 rounds always run: a kill after the last output still tests that a restart
+    // of finished state adds nothing.
+    let midStream = 0;
     for (let round = 0; round < 10; round++) {
       const p = await h.start();
-      await sleep(randomBetween(100, 1500));
+      await sleep(randomBetween(100, 1000));
       await p.kill('SIGKILL');
-      const done = await h.aggregates(expected.length, 100, 0);
-      if (done.length >= expected.length) {
-        finishedEarly = true;
-        break;
-      }
+      if ((await h.aggregates(expected.length, 100, 0)).length < expected.length) midStream++;
     }
     await h.start();
     const got = await h.aggregates(expected.length, 180_000, 3000);
     expect(canonicalMessages(got)).toEqual(expected);
     expect(await rowsPerWindow(h, data.agreements.map((a) => a.id))).toBe(data.records.length);
-    // The kills must have hit mid-stream for the test to mean something.
-    expect(finishedEarly).toBe(false);
+    // Most kills must have hit before the end for the test to mean something (how many
+    // do depends on the machine's speed, so not all are required).
+    expect(midStream).toBeGreaterThanOrEqual(5);
   });
 
   it('three instances, one killed and one added mid-stream, give exactly the single-instance output', async () => {
