@@ -38,8 +38,29 @@ export interface Match {
   readonly agreement: Agreement;
 }
 
+// Memory per subscriber counts (the ingester holds one state per msisdn): the empty lists
+// are shared, lists are built at their exact length (a spread or push would leave room
+// for 16 more elements), and a stored agreement is a plain object literal (no overflow
+// property store) whose time-zone string is shared by all agreements of that zone.
+const NO_AGREEMENTS: readonly Agreement[] = Object.freeze([]);
+const NO_RECORDS: readonly ImportedRecord[] = Object.freeze([]);
+const zones = new Map<string, string>();
+
+function compact(a: Agreement): Agreement {
+  let zone = zones.get(a.billingPeriodTimeZone);
+  if (zone === undefined) zones.set(a.billingPeriodTimeZone, (zone = a.billingPeriodTimeZone));
+  return {
+    id: a.id,
+    msisdn: a.msisdn,
+    signedAt: a.signedAt,
+    serviceStartAt: a.serviceStartAt,
+    billingPeriodTimeZone: zone,
+    maxBytesInBillingPeriod: a.maxBytesInBillingPeriod,
+  };
+}
+
 function empty(msisdn: string, partition: number): MatchingState {
-  return { msisdn, partition, agreements: [], held: [] };
+  return { msisdn, partition, agreements: NO_AGREEMENTS, held: NO_RECORDS };
 }
 
 function isBetter(a: Agreement, than: Agreement): boolean {
@@ -58,8 +79,9 @@ function match(agreements: readonly Agreement[], recordedAt: number): Agreement 
 }
 
 /** Adds (or replaces, by id) an agreement and releases, in arrival order, the held records it matches. */
-function addAgreement(state: MatchingState, agreement: Agreement): { state: MatchingState; released: Match[] } {
-  const agreements = [...state.agreements.filter((a) => a.id !== agreement.id), agreement];
+function addAgreement(state: MatchingState, added: Agreement): { state: MatchingState; released: Match[] } {
+  const agreement = compact(added);
+  const agreements = state.agreements.filter((a) => a.id !== agreement.id).concat([agreement]);
   const released: Match[] = [];
   const held: ImportedRecord[] = [];
   for (const record of state.held) {
@@ -67,7 +89,7 @@ function addAgreement(state: MatchingState, agreement: Agreement): { state: Matc
     if (found) released.push({ record, agreement: found });
     else held.push(record);
   }
-  return { state: { ...state, agreements, held }, released };
+  return { state: { ...state, agreements, held: held.length > 0 ? held : NO_RECORDS }, released };
 }
 
 function deadLetter(state: MatchingState, reason: DeadLetterReason, record: ImportedRecord, message: string): DeadLetterOutput {
@@ -120,7 +142,7 @@ function expire(state: MatchingState, watermark: number | null, limits: HoldLimi
     if (isExpired(r, watermark, limits)) deadLetters.push(deadLetter(state, 'hold-expired', r, expiredMessage(r, limits)));
     else keep.push(r);
   }
-  return { state: deadLetters.length === 0 ? state : { ...state, held: keep }, deadLetters };
+  return { state: deadLetters.length === 0 ? state : { ...state, held: keep.length > 0 ? keep : NO_RECORDS }, deadLetters };
 }
 
-export const AgreementMatcher = { empty, match, addAgreement, addRecord, expire } as const;
+export const AgreementMatcher = { empty, match, addAgreement, addRecord, expire, compact } as const;

@@ -7,7 +7,7 @@
 //   v1 (current): `v: 1`, totals as safe-integer numbers, `exceededEmitted`, `closed`.
 import { DomainError, type ValidationIssue } from '@mobilecs/domain';
 import { z } from 'zod';
-import type { MatchingState } from './matcher';
+import { AgreementMatcher, type MatchingState } from './matcher';
 import type { WindowState } from './window';
 
 export const STATE_FORMAT_VERSION = 1;
@@ -139,7 +139,13 @@ export function matchingToValue(s: MatchingState): MatchingValue {
 }
 
 export function matchingFromValue(v: MatchingValue): MatchingState {
-  return { msisdn: v.msisdn, partition: v.partition, agreements: v.agreements, held: v.held };
+  // Restored state takes as little memory as state built live (see AgreementMatcher.compact).
+  const empty = AgreementMatcher.empty(v.msisdn, v.partition);
+  return {
+    ...empty,
+    agreements: v.agreements.length > 0 ? v.agreements.map(AgreementMatcher.compact) : empty.agreements,
+    held: v.held.length > 0 ? v.held : empty.held,
+  };
 }
 
 export function windowToValue(w: WindowState): WindowValue {

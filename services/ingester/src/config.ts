@@ -21,6 +21,8 @@ export const ingesterEnvSchema = commonEnvSchema.extend({
   INGESTER_WALL_CLOCK_IDLE_MS: intFromEnv(0).default(60 * 60_000),
   /** Concurrent Cassandra writes. */
   INGESTER_CASSANDRA_CONCURRENCY: intFromEnv(1, 1024).default(64),
+  /** Rows of one Cassandra partition written as one unlogged batch (1 = a request per row). */
+  INGESTER_CASSANDRA_BATCH_ROWS: intFromEnv(1, 200).default(20),
   /** Consumer-group session timeout: how soon a crashed instance's partitions move on. */
   INGESTER_SESSION_TIMEOUT_MS: intFromEnv(6000, 300_000).default(30_000),
   /** How often idleness and the wall clock are checked. */

@@ -19,7 +19,7 @@ export function ingesterMetrics(registry: Registry) {
     }),
     cassandraWriteSeconds: new Histogram({
       name: 'ingester_cassandra_write_seconds',
-      help: 'Latency of one data_record upsert',
+      help: 'Latency of one data_record write: a row, or an unlogged batch of rows of one partition',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     }),

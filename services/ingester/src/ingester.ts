@@ -10,6 +10,7 @@ import {
   type MessageBatch,
   type OutgoingMessage,
   type TopicNames,
+  type TopicPartitionOffset,
 } from '@mobilecs/platform';
 import { UsageProcessor, type UsageOutput, type UsageProcessorConfig, type StateChange } from '@mobilecs/windowing';
 import type { DataRecordStore } from './data-record-store';
@@ -188,7 +189,12 @@ export class Ingester {
     const position = isAgreements ? this.agreementPositions.get(p) : this.positions.get(p);
     const batch = position === undefined ? input : { ...input, messages: input.messages.filter((m) => BigInt(m.offset) >= position) };
     if (batch.messages.length === 0) return;
-    if (!isAgreements && !(await this.agreementsReadToEnd(p))) {
+    // Both end-offset look-ups in parallel: one round trip of waiting per batch, not two.
+    const [readToEnd, recordEnds] = await Promise.all([
+      isAgreements ? true : this.agreementsReadToEnd(p),
+      this.admin!.endOffsets(this.opts.topics.incomingDataRecords),
+    ]);
+    if (!readToEnd) {
       // Backfill: read the partition's agreements first, or its records would be held,
       // and expire, while agreements that already exist are still unread.
       this.consumer?.seek({ topic: batch.topic, partition: p, offset: batch.messages[0]!.offset });
@@ -199,7 +205,7 @@ export class Ingester {
     }
     // Fresh end offsets before the watermark moves: a partition that looked empty at the
     // last tick may have records on their way by now.
-    await this.refreshCaughtUp();
+    this.applyCaughtUp(recordEnds);
     const wall = Date.now();
     const outputs: UsageOutput[] = [];
     const deadLetters: OutgoingMessage[] = [];
@@ -264,7 +270,10 @@ export class Ingester {
 
   /** Caught up = our position reached the end offset (the last offset may be a commit marker). */
   private async refreshCaughtUp(): Promise<void> {
-    const ends = await this.admin!.endOffsets(this.opts.topics.incomingDataRecords);
+    this.applyCaughtUp(await this.admin!.endOffsets(this.opts.topics.incomingDataRecords));
+  }
+
+  private applyCaughtUp(ends: TopicPartitionOffset[]): void {
     for (const e of ends) {
       if (!this.assigned.has(e.partition)) continue;
       const pos = this.positions.get(e.partition) ?? 0n;

@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   const cassandra = createCassandraClient(cassandraConn);
   await cassandra.connect();
   await ensureSchema(cassandra, { keyspace: config.CASSANDRA_KEYSPACE, replication: { class: 'SimpleStrategy', replication_factor: config.CASSANDRA_REPLICATION_FACTOR } });
-  live.store = new DataRecordStore(cassandra, config.CASSANDRA_KEYSPACE, config.INGESTER_CASSANDRA_CONCURRENCY, metrics, log);
+  live.store = new DataRecordStore(cassandra, config.CASSANDRA_KEYSPACE, config.INGESTER_CASSANDRA_CONCURRENCY, metrics, log, config.INGESTER_CASSANDRA_BATCH_ROWS);
 
   const ingester = new Ingester(
     {
