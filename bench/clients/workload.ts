@@ -57,6 +57,15 @@ function nextOffsets(messages: IncomingMessage[]): TopicPartitionOffset[] {
   return [...last.values()];
 }
 
+/** Runs a clean-up step, ignoring its failure (synchronous throws included). */
+async function quietly(step: () => Promise<unknown> | undefined): Promise<void> {
+  try {
+    await step();
+  } catch {
+    // clean-up only
+  }
+}
+
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
@@ -125,7 +134,7 @@ export async function consumeTransformProduce(
         await tx.sendOffsets(c, nextOffsets(messages));
         await tx.commit();
       } catch (err) {
-        await tx.abort().catch(() => undefined);
+        await quietly(() => tx.abort());
         throw err;
       }
       done += messages.length;
@@ -156,8 +165,8 @@ export async function consumeTransformProduce(
     await withTimeout(finished, 15 * 60_000, `${client.name} consume-transform-produce`);
     return { recordsPerSecond: o.records / ((last - (first ?? last)) / 1000), cpuMicrosPerRecord: (cpuLast - cpuFirst) / o.records };
   } finally {
-    await consumer?.disconnect().catch(() => undefined);
-    await producer.disconnect().catch(() => undefined);
+    await quietly(() => consumer?.disconnect());
+    await quietly(() => producer.disconnect());
   }
 }
 
@@ -218,7 +227,7 @@ export async function runOnce(client: BenchClient, conn: KafkaConnection, o: Wor
       problems,
     };
   } finally {
-    await admin.deleteTopics([input, output]).catch(() => undefined);
+    await quietly(() => admin.deleteTopics([input, output]));
     await admin.disconnect();
   }
 }
@@ -274,8 +283,8 @@ export async function fencingCheck(client: BenchClient, conn: KafkaConnection): 
     // Restart: the transactional id was used and left by both; a third instance, without
     // any adapter workaround, must initialise (bumping the epoch) and commit.
     let restartError = '';
-    await older.disconnect().catch(() => undefined);
-    await newer.disconnect().catch(() => undefined);
+    await quietly(() => older.disconnect());
+    await quietly(() => newer?.disconnect());
     try {
       const restarted = await client.transactionalProducer(txId, { asShipped: true });
       try {
@@ -283,7 +292,7 @@ export async function fencingCheck(client: BenchClient, conn: KafkaConnection): 
         await rtx.send([{ topic, key: 'k', value: 'restarted' }]);
         await rtx.commit();
       } finally {
-        await restarted.disconnect().catch(() => undefined);
+        await quietly(() => restarted.disconnect());
       }
     } catch (err) {
       restartError = errorText(err);
@@ -298,9 +307,9 @@ export async function fencingCheck(client: BenchClient, conn: KafkaConnection): 
       visible,
     };
   } finally {
-    await older.disconnect().catch(() => undefined);
-    await newer?.disconnect().catch(() => undefined);
-    await admin.deleteTopics([topic]).catch(() => undefined);
+    await quietly(() => older.disconnect());
+    await quietly(() => newer?.disconnect());
+    await quietly(() => admin.deleteTopics([topic]));
     await admin.disconnect();
   }
 }
