@@ -57,7 +57,8 @@ async function main(): Promise<void> {
       {
         name: 'cassandra',
         check: async () => {
-          if (live.store && !live.store.healthy) throw new Error('Cassandra writes are failing; consumption is paused and retrying');
+          if (!live.store) throw new Error('not connected to Cassandra yet');
+          if (!live.store.healthy) throw new Error('Cassandra writes are failing; consumption is paused and retrying');
         },
       },
     ]),
