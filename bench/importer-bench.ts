@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zoneOffsetMs } from '@mobilecs/domain';
 import { loadImporterConfig } from '../services/importer/src/config';
-import { Cleanup, MiB, RssSampler, benchServers, round, serverEnv, startService, uniqueName } from './support';
+import { Cleanup, MiB, RssSampler, cpuSeconds, benchServers, round, serverEnv, startService, uniqueName } from './support';
 
 const ZONE = 'Europe/Warsaw';
 
@@ -58,6 +58,8 @@ export interface ImporterResult {
   lines: number;
   seconds: number;
   linesPerSecond: number;
+  /** Importer CPU time (user + system) per line while importing the large file. */
+  cpuMicrosPerLine: number;
   /** Peak resident memory while importing the small file, then while importing the large one. */
   smallFileMiB: number;
   peakRssSmallMiB: number;
@@ -95,9 +97,12 @@ export async function importerBench(sizeMiB = 128, smallMiB = Math.max(1, Math.r
     const peakSmall = rss.stop();
     const rssLarge = new RssSampler(importer.pid);
     const started = Date.now();
+    const cpuBefore = cpuSeconds(importer.pid);
     renameSync(join(dir, 'tmp_large'), join(dir, 'large.csv'));
     await importer.waitForLog(/imported large\.csv/, 1_200_000);
     const seconds = (Date.now() - started) / 1000;
+    // CPU time per line hardly depends on what else runs on the machine: the measure for comparing code changes.
+    const cpu = cpuSeconds(importer.pid) - cpuBefore;
     const peakLarge = rssLarge.stop();
     await importer.kill('SIGTERM');
     return {
@@ -105,6 +110,7 @@ export async function importerBench(sizeMiB = 128, smallMiB = Math.max(1, Math.r
       lines,
       seconds: round(seconds, 1),
       linesPerSecond: Math.round(lines / seconds),
+      cpuMicrosPerLine: round((cpu * 1e6) / lines, 1),
       smallFileMiB: smallMiB,
       peakRssSmallMiB: Math.round(peakSmall / MiB),
       peakRssLargeMiB: Math.round(peakLarge / MiB),

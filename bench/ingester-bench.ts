@@ -5,7 +5,7 @@
 // offset, so the rate includes the Cassandra writes. The same input serves every
 // instance count; each run has its own group, transactional ids, changelog, output
 // topics and keyspace, so each reads the input from the beginning.
-//   npm run bench -- ingester [msisdns=48] [stepHours=1] [partitions=6] [instances=1,2,3]
+//   npm run bench -- ingester [msisdns=120] [stepHours=1] [partitions=6] [instances=1,2,3]
 import { KafkaConsumer, KafkaProducer, ensureTopics, type TopicNames } from '@mobilecs/platform';
 import { agreementCodec, importedRecordCodec } from '@mobilecs/domain';
 import { expectedAggregates, faultDataset } from '../test/ingester/fault-dataset';
@@ -69,7 +69,7 @@ async function run(servers: BenchServers, cleanup: Cleanup, input: TopicNames, p
   return { instances, records, aggregates, expectedAggregates: expected, secondsFromReady: round(seconds, 1), recordsPerSecond: Math.round(records / seconds) };
 }
 
-export async function ingesterBench(msisdns = 48, stepHours = 1, partitions = 6, instanceCounts: number[] = [1, 2, 3]): Promise<IngesterResult> {
+export async function ingesterBench(msisdns = 120, stepHours = 1, partitions = 6, instanceCounts: number[] = [1, 2, 3]): Promise<IngesterResult> {
   const servers = await benchServers();
   const cleanup = new Cleanup();
   const input = topicNames(uniqueName('bench_ingester_input'));

@@ -1,6 +1,6 @@
 // npm run bench                      the whole suite: one table, bench/results/latest.json
 // npm run bench -- importer [sizeMiB=128]
-// npm run bench -- ingester [msisdns=48] [stepHours=1] [partitions=6] [instances=1,2,3]
+// npm run bench -- ingester [msisdns=120] [stepHours=1] [partitions=6] [instances=1,2,3]
 // npm run bench -- kafka | cassandra
 // npm run bench -- latency [recordsPerSecond=1000] [seconds=30]
 // npm run bench -- memory [agreements=100000] [baseline=1000]
@@ -30,7 +30,7 @@ switch (which) {
     print(await importerBench(num(0, 128)));
     break;
   case 'ingester':
-    print(await ingesterBench(num(0, 48), num(1, 1), num(2, 6), (args[3] ?? '1,2,3').split(',').map(Number)));
+    print(await ingesterBench(num(0, 120), num(1, 1), num(2, 6), (args[3] ?? '1,2,3').split(',').map(Number)));
     break;
   case 'kafka':
     print(await kafkaCeilingBench());

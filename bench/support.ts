@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { KafkaAdmin, createCassandraClient, type CassandraConnection, type KafkaConnection, type TopicNames } from '@mobilecs/platform';
@@ -211,6 +211,20 @@ export class BenchService {
 export function startService(name: 'importer' | 'ingester', env: Record<string, string>, opts: { inspect?: boolean } = {}): BenchService {
   return new BenchService(name, env, opts);
 }
+
+/** CPU time (user + system) a process has used so far, in seconds (Linux /proc; 0 if unknown). */
+export function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces) start at the state, field 3.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+// USER_HZ: 100 on every Linux platform Node runs on.
+const CLOCK_TICKS = 100;
 
 /** Samples a process's resident memory every `everyMs`; peak() is the highest seen. */
 export class RssSampler {
