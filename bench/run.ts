@@ -24,7 +24,7 @@ const print = (x: unknown) => console.log(JSON.stringify(x));
 
 switch (which) {
   case undefined:
-    await runSuite();
+    if (!(await runSuite())) process.exit(1);
     break;
   case 'importer':
     print(await importerBench(num(0, 128)));

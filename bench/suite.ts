@@ -40,54 +40,82 @@ export interface Row {
 const n = (x: number) => Math.round(x).toLocaleString('en-US').replace(/,/g, ' ');
 const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(0)} %`;
 
-export function rows(r: { kafka: KafkaCeiling; cassandra: CassandraCeiling; importer: ImporterResult; ingester: IngesterResult; latency: LatencyResult; memory: MemoryResult }): Row[] {
+export interface SuiteResults {
+  kafka?: KafkaCeiling;
+  cassandra?: CassandraCeiling;
+  importer?: ImporterResult;
+  ingester?: IngesterResult;
+  latency?: LatencyResult;
+  memory?: MemoryResult;
+}
+
+/** The table; a benchmark that failed gets one row with its error, the others are unaffected. */
+export function rows(r: SuiteResults, errors: Partial<Record<keyof SuiteResults, string>> = {}): Row[] {
   const { kafka, cassandra, importer, ingester, latency, memory } = r;
   const k = suiteSettings.kafka;
+  const failed = (benchmark: string, key: keyof SuiteResults): Row => ({ benchmark, result: 'failed', details: errors[key] ?? 'not run', pass: false });
   // The higher of the two producer runs and of the two Cassandra write styles: the
   // targets are measured against what the server really can take.
-  const kafkaCeiling = Math.max(kafka.producer.recordsPerSecond, kafka.producerTransactional.recordsPerSecond);
-  const cassandraCeiling = cassandraWriteCeiling(cassandra);
-  const out: Row[] = [
-    {
-      benchmark: 'Kafka producer ceiling (kafka-producer-perf-test)',
-      result: `${n(kafka.producer.recordsPerSecond)} records/s`,
-      details: `${kafka.producer.mbPerSecond} MB/s, p99 ${n(kafka.producer.p99LatencyMs)} ms; ${n(k.records)} records (${n(k.warmupRecords)} warm-up excluded), ${k.partitions} partitions; ${kafka.producer.settings}`,
-    },
-    {
-      benchmark: 'Kafka producer ceiling, transactional',
-      result: `${n(kafka.producerTransactional.recordsPerSecond)} records/s`,
-      details: `${kafka.producerTransactional.mbPerSecond} MB/s, p99 ${n(kafka.producerTransactional.p99LatencyMs)} ms; ${kafka.producerTransactional.settings}`,
-    },
-    {
-      benchmark: 'Kafka consumer ceiling (kafka-consumer-perf-test)',
-      result: `${n(kafka.consumer.recordsPerSecond)} records/s`,
-      details: `${kafka.consumer.mbPerSecond} MB/s, ${n(kafka.consumer.records)} records; ${kafka.consumer.settings}`,
-    },
-    {
-      benchmark: 'Cassandra single-row inserts (Node cassandra-driver)',
-      result: `${n(cassandra.singleRow.rowsPerSecond)} rows/s`,
-      details: `prepared INSERT into data_record, best at ${cassandra.singleRow.concurrency} in flight (${Object.entries(cassandra.singleRow.tried).map(([c, v]) => `${c}: ${n(v)}`).join(', ')}), ${suiteSettings.cassandra.seconds} s each`,
-    },
-    {
-      benchmark: 'Cassandra unlogged batches, one partition each',
-      result: `${n(cassandra.batches.rowsPerSecond)} rows/s`,
-      details: `best with ${cassandra.batches.rowsPerBatch} rows per batch (${Object.entries(cassandra.batches.tried).map(([s, v]) => `${s} rows: ${n(v)}`).join(', ')}), ${cassandra.batches.concurrency} batches in flight`,
-    },
-    {
+  const kafkaCeiling = kafka ? Math.max(kafka.producer.recordsPerSecond, kafka.producerTransactional.recordsPerSecond) : undefined;
+  const cassandraCeiling = cassandra ? cassandraWriteCeiling(cassandra) : undefined;
+  const versus = (value: number, ceiling: number | undefined, what: string) =>
+    ceiling === undefined ? { target: `≥ 50 % of ${what} (not measured)`, pass: false } : { target: `≥ 50 % of ${what} (${n(ceiling)}/s): ${pct(value, ceiling)}`, pass: value >= 0.5 * ceiling };
+  const out: Row[] = [];
+  if (kafka) {
+    out.push(
+      {
+        benchmark: 'Kafka producer ceiling (kafka-producer-perf-test)',
+        result: `${n(kafka.producer.recordsPerSecond)} records/s`,
+        details: `${kafka.producer.mbPerSecond} MB/s, p99 ${n(kafka.producer.p99LatencyMs)} ms; ${n(k.records)} records (${n(k.warmupRecords)} warm-up excluded), ${k.partitions} partitions; ${kafka.producer.settings}`,
+      },
+      {
+        benchmark: 'Kafka producer ceiling, transactional',
+        result: `${n(kafka.producerTransactional.recordsPerSecond)} records/s`,
+        details: `${kafka.producerTransactional.mbPerSecond} MB/s, p99 ${n(kafka.producerTransactional.p99LatencyMs)} ms; ${kafka.producerTransactional.settings}`,
+      },
+      {
+        benchmark: 'Kafka consumer ceiling (kafka-consumer-perf-test)',
+        result: `${n(kafka.consumer.recordsPerSecond)} records/s`,
+        details: `${kafka.consumer.mbPerSecond} MB/s, ${n(kafka.consumer.records)} records; ${kafka.consumer.settings}`,
+      },
+    );
+  } else out.push(failed('Kafka ceilings', 'kafka'));
+  if (cassandra) {
+    out.push(
+      {
+        benchmark: 'Cassandra single-row inserts (Node cassandra-driver)',
+        result: `${n(cassandra.singleRow.rowsPerSecond)} rows/s`,
+        details: `prepared INSERT into data_record, best at ${cassandra.singleRow.concurrency} in flight (${Object.entries(cassandra.singleRow.tried).map(([c, v]) => `${c}: ${n(v)}`).join(', ')}), ${suiteSettings.cassandra.seconds} s each`,
+      },
+      {
+        benchmark: 'Cassandra unlogged batches, one partition each',
+        result: `${n(cassandra.batches.rowsPerSecond)} rows/s`,
+        details: `best with ${cassandra.batches.rowsPerBatch} rows per batch (${Object.entries(cassandra.batches.tried).map(([b, v]) => `${b} rows: ${n(v)}`).join(', ')}), ${cassandra.batches.concurrency} batches in flight`,
+      },
+    );
+  } else out.push(failed('Cassandra ceilings', 'cassandra'));
+  if (importer) {
+    out.push({
       benchmark: 'importer: file → committed topic',
       result: `${n(importer.linesPerSecond)} lines/s`,
       details: `${importer.fileMiB} MiB file, ${n(importer.lines)} lines in ${importer.seconds} s (rename → last transaction committed), ${importer.cpuMicrosPerLine} µs CPU per line, transactions of ${n(importer.transactionLines)} lines, 6 partitions`,
-      target: `≥ 50 % of Kafka's producer ceiling (${n(kafkaCeiling)}/s): ${pct(importer.linesPerSecond, kafkaCeiling)}`,
-      pass: importer.linesPerSecond >= 0.5 * kafkaCeiling,
-    },
-    ...ingester.runs.map((run) => ({
-      benchmark: `ingester: topic → Cassandra + aggregates, ${run.instances} instance${run.instances > 1 ? 's' : ''}`,
-      result: `${n(run.recordsPerSecond)} records/s`,
-      details: `${n(run.records)} records of ${ingester.msisdns} subscribers (Jan–Apr 2020), ${run.aggregates}/${run.expectedAggregates} aggregates, ${ingester.partitions} partitions, exactly-once; ${run.secondsFromReady} s from the first instance ready`,
-      target: `≥ 50 % of Cassandra's write ceiling (${n(cassandraCeiling)}/s): ${pct(run.recordsPerSecond, cassandraCeiling)}`,
-      pass: run.recordsPerSecond >= 0.5 * cassandraCeiling && run.aggregates === run.expectedAggregates,
-    })),
-    {
+      ...versus(importer.linesPerSecond, kafkaCeiling, "Kafka's producer ceiling"),
+    });
+  } else out.push(failed('importer: file → committed topic', 'importer'));
+  if (ingester) {
+    for (const run of ingester.runs) {
+      const t = versus(run.recordsPerSecond, cassandraCeiling, "Cassandra's write ceiling");
+      out.push({
+        benchmark: `ingester: topic → Cassandra + aggregates, ${run.instances} instance${run.instances > 1 ? 's' : ''}`,
+        result: `${n(run.recordsPerSecond)} records/s`,
+        details: `${n(run.records)} records of ${ingester.msisdns} subscribers (Jan–Apr 2020), ${run.aggregates}/${run.expectedAggregates} aggregates, ${ingester.partitions} partitions, exactly-once; ${run.secondsFromReady} s from the first instance ready`,
+        target: t.target,
+        pass: t.pass && run.aggregates === run.expectedAggregates,
+      });
+    }
+  } else out.push(failed('ingester: topic → Cassandra + aggregates', 'ingester'));
+  if (latency) {
+    out.push({
       benchmark: 'latency: file lands → DATA_PLAN_EXCEEDED',
       result: `p50 ${n(latency.fileToAlertMs.p50)} ms, p99 ${n(latency.fileToAlertMs.p99)} ms`,
       details:
@@ -96,23 +124,27 @@ export function rows(r: { kafka: KafkaCeiling; cassandra: CassandraCeiling; impo
         `IMPORTER_STABILITY_MS=${latency.settings.IMPORTER_STABILITY_MS}`,
       target: 'p99 < 1 s at 1 000 records/s',
       pass: latency.fileToAlertMs.p99 < 1000 && latency.alertsMissing === 0 && latency.achievedRecordsPerSecond >= 0.95 * latency.recordsPerSecond,
-    },
-    {
+    });
+  } else out.push(failed('latency: file lands → DATA_PLAN_EXCEEDED', 'latency'));
+  if (memory) {
+    out.push({
       benchmark: 'ingester memory per open window',
       result: `${n(memory.rssBytesPerWindow)} B resident, ${n(memory.heapBytesPerWindow)} B heap`,
       details: `${n(memory.windows)} agreements with an open window each vs ${n(memory.baselineWindows)}: RSS ${memory.baselineRssMiB} → ${memory.rssMiB} MiB, heap used ${memory.baselineHeapMiB} → ${memory.heapMiB} MiB (after full GCs)`,
       target: '< 1 KiB per open window (resident)',
       pass: memory.rssBytesPerWindow < 1024,
-    },
-    {
+    });
+  } else out.push(failed('ingester memory per open window', 'memory'));
+  if (importer) {
+    out.push({
       benchmark: 'importer peak resident memory',
       result: `${importer.peakRssLargeMiB} MiB`,
       details: `peak RSS ${importer.peakRssSmallMiB} MiB on a ${importer.smallFileMiB} MiB file, ${importer.peakRssLargeMiB} MiB on the ${importer.fileMiB} MiB file (1 GiB does not fit the time budget)`,
       // Holding the lines would add more than the file's size; streaming adds (almost) nothing.
       target: 'flat: grows by < 25 % of the added file size',
       pass: importer.peakRssLargeMiB - importer.peakRssSmallMiB < 0.25 * (importer.fileMiB - importer.smallFileMiB),
-    },
-  ];
+    });
+  }
   return out;
 }
 
@@ -141,30 +173,37 @@ async function machine(kafkaVersion: string, cassandraVersion: string) {
   };
 }
 
-export async function runSuite(): Promise<void> {
+/** Runs every benchmark; false when one of them failed. */
+export async function runSuite(): Promise<boolean> {
   const began = Date.now();
-  const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+  const s = suiteSettings;
+  await benchServers();
+  const results: SuiteResults = {};
+  const errors: Partial<Record<keyof SuiteResults, string>> = {};
+  // One benchmark failing does not cost the others: its row shows the error.
+  const step = async <K extends keyof SuiteResults>(key: K, name: string, work: () => Promise<NonNullable<SuiteResults[K]>>) => {
     const t = Date.now();
     console.error(`[bench] ${name} …`);
-    const result = await work();
-    console.error(`[bench] ${name} done in ${((Date.now() - t) / 1000).toFixed(0)} s (${((Date.now() - began) / 1000).toFixed(0)} s in all)`);
-    return result;
+    try {
+      results[key] = await work();
+      console.error(`[bench] ${name} done in ${((Date.now() - t) / 1000).toFixed(0)} s (${((Date.now() - began) / 1000).toFixed(0)} s in all)`);
+    } catch (err) {
+      errors[key] = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+      console.error(`[bench] ${name} FAILED after ${((Date.now() - t) / 1000).toFixed(0)} s:`, err);
+    }
   };
-  const s = suiteSettings;
-  await step('servers', () => benchServers());
-  const kafka = await step('Kafka ceilings', () => kafkaCeilingBench(s.kafka));
-  const cassandra = await step('Cassandra ceilings', () => cassandraCeilingBench(s.cassandra));
-  const importer = await step('importer', () => importerBench(s.importer.fileMiB, s.importer.smallFileMiB));
-  const ingester = await step('ingester', () => ingesterBench(s.ingester.msisdns, s.ingester.stepHours, s.ingester.partitions, s.ingester.instances));
-  const latency = await step('latency', () => latencyBench(s.latency));
-  const memory = await step('memory', () => memoryBench(s.memory.agreements, s.memory.baselineAgreements));
-  const results = { kafka, cassandra, importer, ingester, latency, memory };
-  const table = rows(results);
+  await step('kafka', 'Kafka ceilings', () => kafkaCeilingBench(s.kafka));
+  await step('cassandra', 'Cassandra ceilings', () => cassandraCeilingBench(s.cassandra));
+  await step('importer', 'importer', () => importerBench(s.importer.fileMiB, s.importer.smallFileMiB));
+  await step('ingester', 'ingester', () => ingesterBench(s.ingester.msisdns, s.ingester.stepHours, s.ingester.partitions, s.ingester.instances));
+  await step('latency', 'latency', () => latencyBench(s.latency));
+  await step('memory', 'memory', () => memoryBench(s.memory.agreements, s.memory.baselineAgreements));
+  const table = rows(results, errors);
   const seconds = Math.round((Date.now() - began) / 1000);
   const report = {
     at: new Date().toISOString(),
     totalSeconds: seconds,
-    machine: await machine(kafka.kafkaToolsVersion, cassandra.releaseVersion),
+    machine: await machine(results.kafka?.kafkaToolsVersion ?? 'unknown', results.cassandra?.releaseVersion ?? 'unknown'),
     settings: {
       ...s,
       importerService: loadImporterConfig({ ...process.env }),
@@ -172,6 +211,7 @@ export async function runSuite(): Promise<void> {
     },
     rows: table,
     results,
+    errors,
   };
   const dir = join(repoRoot, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
@@ -179,4 +219,5 @@ export async function runSuite(): Promise<void> {
   console.log(formatTable(table));
   console.log(`\n${report.machine.cpuModel}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB; Node ${report.machine.node}, ${report.machine.java}, Kafka ${report.machine.kafka}, Cassandra ${report.machine.cassandra}; ${seconds} s in all`);
   console.log(`written to ${join('bench', 'results', 'latest.json')}`);
+  return Object.keys(errors).length === 0;
 }
