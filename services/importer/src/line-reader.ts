@@ -19,8 +19,8 @@ const CR = 0x0d;
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /**
- * Streams a file's lines from a byte offset, never holding more than one chunk and one
- * (bounded) line in memory, so files of any size can be read. A UTF-8 BOM at the start
+ * Streams a file's lines from a byte offset, never holding more than the chunk being read
+ * and the one before it (a line may span both), so files of any size can be read. A UTF-8 BOM at the start
  * of the file is skipped; a last line without a final newline is still a line.
  */
 export async function* readLines(
@@ -43,7 +43,8 @@ export async function* readLines(
     }
     const piece = b.length > room ? b.subarray(0, room) : b;
     if (b.length > room) tooLong = true;
-    parts.push(Buffer.from(piece));
+    // A view, not a copy: every chunk the stream reads is a new buffer, never reused.
+    parts.push(piece);
     kept += piece.length;
   };
 
