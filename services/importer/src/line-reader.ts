@@ -19,9 +19,9 @@ const CR = 0x0d;
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /**
- * Streams a file's lines from a byte offset, never holding more than the chunk being read
- * and the one before it (a line may span both), so files of any size can be read. A UTF-8 BOM at the start
- * of the file is skipped; a last line without a final newline is still a line.
+ * Streams a file's lines from a byte offset, holding only the chunks the current line
+ * spans (at most maxLineBytes of it are kept), so files of any size can be read. A UTF-8
+ * BOM at the start of the file is skipped; a last line without a final newline is still a line.
  */
 export async function* readLines(
   path: string,
