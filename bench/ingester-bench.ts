@@ -9,7 +9,7 @@
 import { KafkaConsumer, KafkaProducer, ensureTopics, type TopicNames } from '@mobilecs/platform';
 import { agreementCodec, importedRecordCodec } from '@mobilecs/domain';
 import { expectedAggregates, faultDataset } from '../test/ingester/fault-dataset';
-import { Cleanup, benchServers, topicNames, round, serverEnv, startService, uniqueName, waitFor, type BenchServers } from './support';
+import { Cleanup, benchServers, topicNames, round, ingesterEnv, startService, uniqueName, waitFor, type BenchServers } from './support';
 
 export interface IngesterRun {
   instances: number;
@@ -33,21 +33,7 @@ async function run(servers: BenchServers, cleanup: Cleanup, input: TopicNames, p
   const names: TopicNames = { ...topicNames(tag), agreements: input.agreements, incomingDataRecords: input.incomingDataRecords };
   cleanup.topic(names.dataRecordsAggregates, names.deadLetters, names.dataRecordsLate, `${tag}.changelog`);
   cleanup.keyspace(tag);
-  const env = {
-    ...serverEnv(servers),
-    CASSANDRA_KEYSPACE: tag,
-    TOPIC_AGREEMENTS: names.agreements,
-    TOPIC_INCOMING_DATA_RECORDS: names.incomingDataRecords,
-    TOPIC_DATA_RECORDS_AGGREGATES: names.dataRecordsAggregates,
-    TOPIC_DEAD_LETTERS: names.deadLetters,
-    TOPIC_DATA_RECORDS_LATE: names.dataRecordsLate,
-    TOPIC_INGESTER_CHANGELOG: `${tag}.changelog`,
-    TOPIC_PARTITIONS: String(partitions),
-    INGESTER_GROUP_ID: tag,
-    INGESTER_TRANSACTIONAL_ID_PREFIX: tag,
-    INGESTER_IDLE_TIMEOUT_MS: '2000',
-    HTTP_PORT: '0',
-  };
+  const env = { ...ingesterEnv(servers, names, tag, partitions), INGESTER_IDLE_TIMEOUT_MS: '2000' };
   // Topics and schema first, so that the instances' start-up does not race on creating them.
   await ensureTopics(servers.kafka, { names, inputPartitions: partitions, outputPartitions: partitions, replicationFactor: 1 }, [
     { topic: `${tag}.changelog`, partitions, replicationFactor: 1, config: { 'cleanup.policy': 'compact', 'max.message.bytes': '16777216' } },

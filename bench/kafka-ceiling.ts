@@ -4,13 +4,8 @@
 // infra classpath: what a well-tuned Java client gets out of the same broker, the
 // yardstick for the importer.
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { KafkaAdmin } from '@mobilecs/platform';
-import { javaBinary } from '../infra/src/java';
-import { log4j2Config } from '../infra/src/local-kafka';
-import { resolveClasspath } from '../infra/src/maven-classpath';
-import { infraHome } from '../infra/src/paths';
+import { kafkaToolCommand } from '../infra/src/kafka-tools';
 import { Cleanup, benchServers, round, uniqueName } from './support';
 
 export interface KafkaCeilingOptions {
@@ -45,13 +40,8 @@ export interface KafkaCeiling {
 }
 
 async function runTool(mainClass: string, args: string[]): Promise<string> {
-  const java = await javaBinary();
-  const classpath = await resolveClasspath('kafka');
-  const dir = join(infraHome, 'kafka');
-  mkdirSync(dir, { recursive: true });
-  const logConfig = join(dir, 'log4j2-tools.xml');
-  writeFileSync(logConfig, log4j2Config('SYSTEM_ERR', 'WARN'));
-  const child = spawn(java, ['-Xmx512m', `-Dlog4j2.configurationFile=${logConfig}`, '-cp', classpath, mainClass, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const tool = await kafkaToolCommand(mainClass, args, '512m');
+  const child = spawn(tool.java, tool.args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

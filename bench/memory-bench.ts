@@ -9,7 +9,7 @@
 import { agreementCodec, importedRecordCodec, toImportedRecord, type Agreement } from '@mobilecs/domain';
 import { KafkaProducer, ensureTopics } from '@mobilecs/platform';
 import { residentBytes } from '../infra/src/process-control';
-import { Cleanup, MiB, topicList, topicNames, type BenchService, benchServers, round, scrapeMetric, serverEnv, servicePort, sleep, startService, uniqueName, waitFor } from './support';
+import { Cleanup, MiB, topicList, topicNames, type BenchService, benchServers, round, scrapeMetric, ingesterEnv, servicePort, sleep, startService, uniqueName, waitFor } from './support';
 
 export interface MemoryResult {
   baselineWindows: number;
@@ -62,20 +62,9 @@ export async function memoryBench(total = 100_000, baseline = 1000): Promise<Mem
     await load(0, baseline);
     const ingester = cleanup.process(
       startService('ingester', {
-        ...serverEnv(servers),
-        CASSANDRA_KEYSPACE: tag,
-        TOPIC_AGREEMENTS: names.agreements,
-        TOPIC_INCOMING_DATA_RECORDS: names.incomingDataRecords,
-        TOPIC_DATA_RECORDS_AGGREGATES: names.dataRecordsAggregates,
-        TOPIC_DEAD_LETTERS: names.deadLetters,
-        TOPIC_DATA_RECORDS_LATE: names.dataRecordsLate,
-        TOPIC_INGESTER_CHANGELOG: `${tag}.changelog`,
-        TOPIC_PARTITIONS: '6',
-        INGESTER_GROUP_ID: tag,
-        INGESTER_TRANSACTIONAL_ID_PREFIX: tag,
+        ...ingesterEnv(servers, names, tag, 6),
         // Only how often the open-window gauge is refreshed.
         INGESTER_TICK_MS: '250',
-        HTTP_PORT: '0',
       }, { inspect: true }),
     );
     const port = await servicePort(ingester, 'ingester');

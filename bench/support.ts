@@ -12,6 +12,7 @@ import { KafkaAdmin, createCassandraClient, type CassandraConnection, type Kafka
 import { cassandraContactPoints, cassandraDataCenter, kafkaBrokers, startLocalInfra } from '../infra/src/index';
 import { residentBytes } from '../infra/src/process-control';
 import { repoRoot } from '../infra/src/paths';
+import { sumSamples } from '../test/support/prometheus-text';
 
 export interface BenchServers {
   kafka: KafkaConnection;
@@ -118,6 +119,24 @@ export function serverEnv(s: BenchServers): Record<string, string> {
     KAFKA_BROKERS: s.kafka.brokers.join(','),
     CASSANDRA_CONTACT_POINTS: s.cassandra.contactPoints.join(','),
     CASSANDRA_LOCAL_DATA_CENTER: s.cassandra.localDataCenter,
+  };
+}
+
+/** An ingester's environment on its own topics, group, transactional ids, changelog and keyspace (`tag`). */
+export function ingesterEnv(s: BenchServers, names: TopicNames, tag: string, partitions: number): Record<string, string> {
+  return {
+    ...serverEnv(s),
+    CASSANDRA_KEYSPACE: tag,
+    TOPIC_AGREEMENTS: names.agreements,
+    TOPIC_INCOMING_DATA_RECORDS: names.incomingDataRecords,
+    TOPIC_DATA_RECORDS_AGGREGATES: names.dataRecordsAggregates,
+    TOPIC_DEAD_LETTERS: names.deadLetters,
+    TOPIC_DATA_RECORDS_LATE: names.dataRecordsLate,
+    TOPIC_INGESTER_CHANGELOG: `${tag}.changelog`,
+    TOPIC_PARTITIONS: String(partitions),
+    INGESTER_GROUP_ID: tag,
+    INGESTER_TRANSACTIONAL_ID_PREFIX: tag,
+    HTTP_PORT: '0',
   };
 }
 
@@ -260,15 +279,7 @@ export async function servicePort(p: BenchService, name: string): Promise<number
 
 /** Sum of a Prometheus metric's samples whose labels include `labels`. */
 export async function scrapeMetric(port: number, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  let sum = 0;
-  for (const line of body.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})?\s+(\S+)/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const got = new Map([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
-    if (Object.entries(labels).every(([k, v]) => got.get(k) === v)) sum += Number(m[3]);
-  }
-  return sum;
+  return sumSamples(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), name, labels);
 }
 
 export const MiB = 1024 * 1024;

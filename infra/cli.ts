@@ -1,11 +1,7 @@
 // npm run infra:up | infra:down | infra:status | consume -- <topic> [extra console-consumer args]
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { javaBinary } from './src/java';
-import { kafkaBrokers, log4j2Config } from './src/local-kafka';
-import { resolveClasspath } from './src/maven-classpath';
-import { infraHome } from './src/paths';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { kafkaToolCommand } from './src/kafka-tools';
+import { kafkaBrokers } from './src/local-kafka';
 import { LocalServerError, localInfraStatus, startLocalInfra, stopLocalInfra } from './src/index';
 
 const log = (msg: string) => console.log(`[infra] ${msg}`);
@@ -17,37 +13,27 @@ async function consume(args: string[]): Promise<number> {
     return 2;
   }
   const brokers = process.env.KAFKA_BROKERS ?? kafkaBrokers.join(',');
-  const java = await javaBinary();
-  const classpath = await resolveClasspath('kafka');
-  const dir = join(infraHome, 'kafka');
-  mkdirSync(dir, { recursive: true });
-  const logConfig = join(dir, 'log4j2-tools.xml');
-  writeFileSync(logConfig, log4j2Config('SYSTEM_ERR', 'WARN'));
+  const tool = await kafkaToolCommand('org.apache.kafka.tools.consumer.ConsoleConsumer', [
+    '--bootstrap-server',
+    brokers,
+    '--topic',
+    topic,
+    '--from-beginning',
+    '--isolation-level',
+    'read_committed',
+    '--formatter-property',
+    'print.timestamp=true',
+    '--formatter-property',
+    'print.key=true',
+    '--formatter-property',
+    'print.partition=true',
+    '--formatter-property',
+    'print.offset=true',
+    ...rest,
+  ]);
   const child = spawn(
-    java,
-    [
-      '-Xmx256m',
-      `-Dlog4j2.configurationFile=${logConfig}`,
-      '-cp',
-      classpath,
-      'org.apache.kafka.tools.consumer.ConsoleConsumer',
-      '--bootstrap-server',
-      brokers,
-      '--topic',
-      topic,
-      '--from-beginning',
-      '--isolation-level',
-      'read_committed',
-      '--formatter-property',
-      'print.timestamp=true',
-      '--formatter-property',
-      'print.key=true',
-      '--formatter-property',
-      'print.partition=true',
-      '--formatter-property',
-      'print.offset=true',
-      ...rest,
-    ],
+    tool.java,
+    tool.args,
     { stdio: 'inherit' },
   );
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));

@@ -21,6 +21,7 @@ import {
 } from '@mobilecs/platform';
 import { serverEnv, testServers, uniqueName, uniqueTopicNames } from '../support/servers';
 import { ServiceProcess } from '../support/service-process';
+import { sumSamples } from '../support/prometheus-text';
 import { fixtureDir, fixtureFile } from '../support/seed-example';
 import { readTopic } from '../support/topic-reader';
 
@@ -136,14 +137,7 @@ export class IngesterHarness {
   /** Sum of a Prometheus metric's samples on one ingester whose labels include `labels`. */
   async metric(name: string, labels: Record<string, string> = {}, p: ServiceProcess = this.processes[0]!): Promise<number> {
     const { body } = await this.httpGet('/metrics', p);
-    let sum = 0;
-    for (const line of body.split('\n')) {
-      const m = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})?\s+(\S+)/.exec(line);
-      if (!m || m[1] !== name) continue;
-      const got = new Map([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
-      if (Object.entries(labels).every(([k, v]) => got.get(k) === v)) sum += Number(m[3]);
-    }
-    return sum;
+    return sumSamples(body, name, labels);
   }
 
   /** Waits until a metric of one ingester reaches `atLeast` (e.g. messages consumed). */
