@@ -28,7 +28,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { LocalServerError, localInfraStatus, startLocalInfra, stopLocalInfra } from '../infra/src/index';
+import { LocalServerError, startLocalInfra, stopLocalInfra } from '../infra/src/index';
 import { repoRoot } from '../infra/src/paths';
 
 // Each service runs as ONE process, `node --import <tsx loader> main.ts`: tsx's CLI
@@ -296,12 +296,10 @@ async function main(): Promise<number> {
     const env: NodeJS.ProcessEnv = { ...process.env };
     if (needKafka || needCassandra) {
       say(`starting (or reusing) the local ${[needKafka && 'Kafka', needCassandra && 'Cassandra'].filter(Boolean).join(' and ')} (infra/, first start takes about a minute)`);
-      // Decided before the start, so a start that fails half-way (one server up, the
-      // other not) still stops the one this run started.
-      const runningBefore = new Set(localInfraStatus().filter((s) => s.running).map((s) => s.name));
-      stopOnExit.kafka = !keepInfra && needKafka && (withInfraDown || !runningBefore.has('kafka'));
-      stopOnExit.cassandra = !keepInfra && needCassandra && (withInfraDown || !runningBefore.has('cassandra'));
+      // A start that fails half-way stops what it started itself (startLocalInfra).
       const infra = await startLocalInfra((m) => say(m), { kafka: needKafka, cassandra: needCassandra });
+      stopOnExit.kafka = !keepInfra && (infra.startedKafka || (withInfraDown && needKafka));
+      stopOnExit.cassandra = !keepInfra && (infra.startedCassandra || (withInfraDown && needCassandra));
       const kept = [needKafka && !stopOnExit.kafka && 'Kafka', needCassandra && !stopOnExit.cassandra && 'Cassandra'].filter(Boolean).join(' and ');
       if (kept) say(`${kept} will keep running after Ctrl-C (${keepInfra ? '--keep-infra' : 'it was running before'}; npm run infra:down stops it)`);
       if (needKafka) env.KAFKA_BROKERS = infra.kafkaBrokers.join(',');

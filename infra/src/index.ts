@@ -19,10 +19,20 @@ export interface LocalInfra {
 export async function startLocalInfra(log: (msg: string) => void = console.log, which: { kafka?: boolean; cassandra?: boolean } = {}): Promise<LocalInfra> {
   const wantKafka = which.kafka ?? true;
   const wantCassandra = which.cassandra ?? true;
-  const [k, c] = await Promise.all([
+  const [kr, cr] = await Promise.allSettled([
     wantKafka ? startJvmServer(localKafka, log) : undefined,
     wantCassandra ? startJvmServer(localCassandra, log) : undefined,
   ]);
+  if (kr.status === 'rejected' || cr.status === 'rejected') {
+    // One server failed: stop the other if this call started it, so a failed start
+    // leaves nothing behind for the caller to clean up.
+    await Promise.all([
+      kr.status === 'fulfilled' && kr.value && !kr.value.reused ? stopJvmServer(localKafka, log) : undefined,
+      cr.status === 'fulfilled' && cr.value && !cr.value.reused ? stopJvmServer(localCassandra, log) : undefined,
+    ]);
+    throw kr.status === 'rejected' ? kr.reason : (cr as PromiseRejectedResult).reason;
+  }
+  const [k, c] = [kr.value, cr.value];
   return {
     kafkaBrokers,
     cassandraContactPoints,

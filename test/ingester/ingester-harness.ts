@@ -25,7 +25,6 @@ import { sumSamples } from '../support/prometheus-text';
 import { fixtureDir, fixtureFile } from '../support/seed-example';
 import { readTopic } from '../support/topic-reader';
 
-
 export function fixtureAgreement(): Agreement {
   const line = readFileSync(join(fixtureDir, 'agreements.jsonl'), 'utf8').trim();
   const a = agreementCodec.decode(line);
