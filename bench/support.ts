@@ -2,17 +2,14 @@
 // named by KAFKA_BROKERS / CASSANDRA_CONTACT_POINTS), unique names so a benchmark never
 // touches another run's topics, groups or keyspaces, clean-up, and the services as
 // real child processes.
-import { randomBytes } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import WebSocket from 'ws';
 import { KafkaAdmin, createCassandraClient, type CassandraConnection, type KafkaConnection, type TopicNames } from '@mobilecs/platform';
 import { cassandraContactPoints, cassandraDataCenter, kafkaBrokers, startLocalInfra } from '../infra/src/index';
 import { residentBytes } from '../infra/src/process-control';
-import { repoRoot } from '../infra/src/paths';
 import { sumSamples } from '../test/support/prometheus-text';
+import { ServiceProcess } from '../test/support/service-process';
 
 export interface BenchServers {
   kafka: KafkaConnection;
@@ -45,10 +42,7 @@ export function benchServers(need: { cassandra?: boolean } = {}): Promise<BenchS
   return promise;
 }
 
-/** A name no other run uses (topics, groups, transactional ids, keyspaces). */
-export function uniqueName(prefix: string): string {
-  return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`.replace(/-/g, '_').toLowerCase();
-}
+export { uniqueName } from '../test/support/unique-name';
 
 /** The five mobilecs topics under a prefix. */
 export function topicNames(prefix: string): TopicNames {
@@ -141,57 +135,26 @@ export function ingesterEnv(s: BenchServers, names: TopicNames, tag: string, par
 }
 
 /**
- * A mobilecs service as a real child process (`node --import tsx`, one process, so a
- * signal reaches the service itself), its output lines collected. With
+ * A mobilecs service as a real child process (test/support's ServiceProcess). With
  * MOBILECS_BENCH_CPU_PROF=<dir> it runs under `node --cpu-prof` and writes a
  * .cpuprofile into <dir> when it exits cleanly (SIGTERM; a SIGKILLed one writes none).
  */
-export class BenchService {
-  readonly lines: string[] = [];
-  private readonly exited: Promise<number | null>;
-  private exitCode: number | null | undefined;
-  private readonly child: ChildProcess;
-
+export class BenchService extends ServiceProcess {
   constructor(
-    readonly name: 'importer' | 'ingester',
+    name: 'importer' | 'ingester',
     env: Record<string, string>,
     opts: { inspect?: boolean } = {},
   ) {
     const profDir = process.env.MOBILECS_BENCH_CPU_PROF;
-    const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
     if (profDir) mkdirSync(profDir, { recursive: true });
+    const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
     // The inspector (on a free local port) lets the memory benchmark force a full GC.
     const inspect = opts.inspect ? ['--inspect=127.0.0.1:0'] : [];
-    this.child = spawn(process.execPath, [...prof, ...inspect, '--import', 'tsx', join(repoRoot, `services/${name}/src/main.ts`)], {
-      cwd: repoRoot,
-      env: { ...process.env, LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let rest = '';
-    const collect = (chunk: Buffer) => {
-      const parts = (rest + chunk.toString('utf8')).split('\n');
-      rest = parts.pop() ?? '';
-      for (const l of parts) if (l.trim()) this.lines.push(l);
-    };
-    this.child.stdout?.on('data', collect);
-    this.child.stderr?.on('data', collect);
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve((this.exitCode = code))));
+    super(name, `services/${name}/src/main.ts`, env, { nodeArgs: [...prof, ...inspect] });
   }
 
-  get pid(): number {
-    return this.child.pid ?? 0;
-  }
-
-  /** Resolves with the first line (from index `from` on) matching; rejects if the process exits or time is up. */
-  async waitForLog(pattern: RegExp, timeoutMs = 60_000, from = 0): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    let i = from;
-    for (;;) {
-      for (; i < this.lines.length; i++) if (pattern.test(this.lines[i]!)) return this.lines[i]!;
-      if (this.exitCode !== undefined) throw new Error(`${this.name} exited (${this.exitCode}) before logging ${pattern}:\n${this.tail()}`);
-      if (Date.now() > deadline) throw new Error(`${this.name} did not log ${pattern} within ${timeoutMs} ms:\n${this.tail()}`);
-      await sleep(20);
-    }
+  override get pid(): number {
+    return super.pid ?? 0;
   }
 
   /**
@@ -214,15 +177,6 @@ export class BenchService {
     ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
     await done;
     ws.close();
-  }
-
-  tail(n = 30): string {
-    return this.lines.slice(-n).join('\n');
-  }
-
-  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
-    if (this.exitCode === undefined) this.child.kill(signal);
-    return this.exited;
   }
 }
 

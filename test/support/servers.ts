@@ -1,6 +1,8 @@
 import { inject } from 'vitest';
-import { randomBytes } from 'node:crypto';
+import { uniqueName } from './unique-name';
 import { defaultTopicNames, type KafkaConnection, type CassandraConnection, type TopicNames } from '@mobilecs/platform';
+
+export { uniqueName };
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,11 +18,6 @@ export function testServers(): { kafka: KafkaConnection; cassandra: CassandraCon
     kafka: { brokers: inject('kafkaBrokers'), clientId: 'mobilecs-test' },
     cassandra: { contactPoints: inject('cassandraContactPoints'), localDataCenter: inject('cassandraDataCenter') },
   };
-}
-
-/** A name no other test uses (topics, groups, keyspaces): tests stay independent. */
-export function uniqueName(prefix: string): string {
-  return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`.replace(/-/g, '_').toLowerCase();
 }
 
 /** Environment variables that point a child service process at the test servers. */

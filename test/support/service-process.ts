@@ -8,23 +8,31 @@ export class ServiceProcess {
   private exited: Promise<number | null>;
   private readonly child: ChildProcess;
 
+  /** `nodeArgs`: extra options for node itself (e.g. `--cpu-prof`, `--inspect`). */
   constructor(
     readonly name: string,
     entry: string,
     env: Record<string, string>,
+    opts: { nodeArgs?: string[] } = {},
   ) {
     // `node --import tsx` runs the service in this one process, so a signal (SIGKILL
     // included) reaches the service itself; tsx's CLI would fork a second process.
-    this.child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry)], {
+    this.child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', join(repoRoot, entry)], {
       cwd: repoRoot,
       env: { ...process.env, LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const collect = (chunk: Buffer) => {
-      for (const l of chunk.toString('utf8').split('\n')) if (l.trim()) this.lines.push(l);
+    // Per stream, a line cut across two chunks is joined before it is kept.
+    const collector = () => {
+      let rest = '';
+      return (chunk: Buffer) => {
+        const parts = (rest + chunk.toString('utf8')).split('\n');
+        rest = parts.pop() ?? '';
+        for (const l of parts) if (l.trim()) this.lines.push(l);
+      };
     };
-    this.child.stdout?.on('data', collect);
-    this.child.stderr?.on('data', collect);
+    this.child.stdout?.on('data', collector());
+    this.child.stderr?.on('data', collector());
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
   }
 
@@ -41,7 +49,7 @@ export class ServiceProcess {
       const hit = this.lines.find((l) => pattern.test(l));
       if (hit) return hit;
       if (exitCode !== undefined) throw new Error(`${this.name} exited (${exitCode}) before logging ${pattern}:\n${this.tail()}`);
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 20));
     }
     throw new Error(`${this.name} did not log ${pattern} within ${timeoutMs} ms:\n${this.tail()}`);
   }
