@@ -32,3 +32,5 @@ export {
   type AggregateWire,
   type DataPlanTrigger,
 } from './messages/aggregate';
+export { DEFAULT_FUTURE_TOLERANCE_MS, FutureTimestampError, checkNotInFuture, latestPlausibleEventTime } from './eventTimeTolerance';
+export { DEFAULT_MAX_RAW_BYTES, boundRaw, type BoundedRaw } from './boundedRaw';
