@@ -22,7 +22,7 @@ export interface HoldLimits {
   readonly maxHoldMs: number;
 }
 
-export type DeadLetterReason = 'hold-overflow' | 'hold-expired';
+export type DeadLetterReason = 'hold-overflow' | 'hold-expired' | 'recorded-at-in-future';
 
 export interface DeadLetterOutput {
   readonly kind: 'dead-letter';

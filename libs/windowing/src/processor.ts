@@ -6,7 +6,7 @@
 // State is keyed and every key belongs to one input partition, so an instance keeps only
 // its assigned partitions and writes each changed key to that partition of a changelog.
 import type { Agreement, DataRecord, ImportedRecord } from '@mobilecs/domain';
-import { err, ok, type Result } from '@mobilecs/domain';
+import { checkNotInFuture, err, ok, type Result } from '@mobilecs/domain';
 import { BillingPeriod } from './billingPeriod';
 import { AgreementMatcher, type DeadLetterOutput, type HoldLimits, type Match, type MatchingState } from './matcher';
 import {
@@ -68,6 +68,11 @@ export interface UsageProcessorConfig {
   readonly maxHoldMs?: number;
   /** Optional wall-clock close (off by default, like the original). */
   readonly wallClockClose?: WallClockClosePolicy;
+  /**
+   * Records stamped later than wall time + this go to dead letters and the watermark is
+   * bounded by it. Unset: no check (pure tests run a fake clock from 0).
+   */
+  readonly futureToleranceMs?: number;
 }
 
 export interface StateChange {
@@ -85,6 +90,7 @@ export class UsageProcessor {
   readonly allowedLatenessMs: number;
   readonly limits: HoldLimits;
   readonly wallClockClose: WallClockClosePolicy | undefined;
+  readonly futureToleranceMs: number | undefined;
   private readonly tracker: WatermarkTracker;
   private readonly matching = new Map<string, MatchingState>();
   private readonly windows = new Map<string, WindowState>();
@@ -96,7 +102,12 @@ export class UsageProcessor {
   private readonly changed = new Map<string, number>();
 
   constructor(config: UsageProcessorConfig = {}) {
-    this.tracker = new WatermarkTracker({ outOfOrdernessMs: config.outOfOrdernessMs ?? 0, idleTimeoutMs: config.idleTimeoutMs ?? 60_000 });
+    this.tracker = new WatermarkTracker({
+      outOfOrdernessMs: config.outOfOrdernessMs ?? 0,
+      idleTimeoutMs: config.idleTimeoutMs ?? 60_000,
+      ...(config.futureToleranceMs !== undefined ? { futureToleranceMs: config.futureToleranceMs } : {}),
+    });
+    this.futureToleranceMs = config.futureToleranceMs;
     this.allowedLatenessMs = config.allowedLatenessMs ?? 0;
     this.limits = { maxHeldRecords: config.maxHeldRecordsPerMsisdn ?? 10_000, maxHoldMs: config.maxHoldMs ?? 35 * DAY_MS };
     this.wallClockClose = config.wallClockClose;
@@ -146,6 +157,11 @@ export class UsageProcessor {
   }
 
   onRecord(record: ImportedRecord, partition: number, wallTimeMs: number): UsageOutput[] {
+    if (this.futureToleranceMs !== undefined) {
+      // Quarantined before it can touch event time: not observed, not matched, not held.
+      const future = checkNotInFuture(record.recordedAt, wallTimeMs, this.futureToleranceMs);
+      if (future) return [{ kind: 'dead-letter', partition, reason: future.reason, message: `record ${record.internalId} of msisdn ${record.msisdn}: ${future.message}`, record }];
+    }
     this.tracker.observe(partition, record.recordedAt, wallTimeMs);
     this.markChanged(partitionKey(partition), partition);
     const state = this.matching.get(record.msisdn) ?? AgreementMatcher.empty(record.msisdn, partition);

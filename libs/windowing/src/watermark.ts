@@ -22,6 +22,11 @@ export interface WatermarkOptions {
   readonly outOfOrdernessMs?: number;
   /** A caught-up partition with no record for this long (wall time) is idle. */
   readonly idleTimeoutMs: number;
+  /**
+   * When set, the watermark never passes wall time + this: one record stamped in 2099
+   * must not close everybody's month. Unset (pure tests with a fake clock at 0): no bound.
+   */
+  readonly futureToleranceMs?: number;
 }
 
 const maxOf = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));
@@ -31,10 +36,12 @@ export class WatermarkTracker {
   private combined: number | null = null;
   readonly outOfOrdernessMs: number;
   readonly idleTimeoutMs: number;
+  readonly futureToleranceMs: number | undefined;
 
   constructor(options: WatermarkOptions) {
     this.outOfOrdernessMs = options.outOfOrdernessMs ?? 0;
     this.idleTimeoutMs = options.idleTimeoutMs;
+    this.futureToleranceMs = options.futureToleranceMs;
   }
 
   /** Starts tracking a partition (no-op if already assigned). */
@@ -69,7 +76,8 @@ export class WatermarkTracker {
   /** Records that `partition` delivered a record recorded at `recordedAtMs`, at wall time `wallTimeMs`. */
   observe(partition: number, recordedAtMs: number, wallTimeMs: number): void {
     const p = this.assign(partition);
-    p.maxRecordedAt = maxOf(p.maxRecordedAt, recordedAtMs);
+    const bounded = this.futureToleranceMs === undefined ? recordedAtMs : Math.min(recordedAtMs, wallTimeMs + this.futureToleranceMs);
+    p.maxRecordedAt = maxOf(p.maxRecordedAt, bounded);
     p.lastRecordWallMs = wallTimeMs;
   }
 
@@ -130,7 +138,13 @@ export class WatermarkTracker {
     }
     // Every partition idle (the feed stopped): the slowest partition that had records
     // sets it — empty partitions never block, and a stopped feed closes nothing early.
-    return this.apply(active > 0 ? min : (minIdle ?? this.combined));
+    const next = active > 0 ? min : (minIdle ?? this.combined);
+    return this.apply(next === null ? null : Math.min(next, this.ceiling(wallTimeMs)));
+  }
+
+  /** The highest watermark plausible at `wallTimeMs` (bounds progress restored from older state too). */
+  ceiling(wallTimeMs: number): number {
+    return this.futureToleranceMs === undefined ? Number.MAX_SAFE_INTEGER : wallTimeMs + this.futureToleranceMs - this.outOfOrdernessMs - 1;
   }
 
   /** Restores the processor watermark of a whole snapshot (partitions keep their own). */
