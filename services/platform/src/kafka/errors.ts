@@ -25,3 +25,30 @@ export function describe(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/**
+ * Broker error codes that a retry of the same messages cannot fix: the input that made
+ * them must be set aside (dead letter) or the partition stalls for good.
+ */
+const DETERMINISTIC_BROKER_ERRORS = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'CORRUPT_MESSAGE',
+  'INVALID_TIMESTAMP',
+  'POLICY_VIOLATION',
+]);
+
+/** Whether `err` (or an error it wraps) is a broker refusal that no retry can fix. */
+export function isDeterministicKafkaError(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  const walk = (e: unknown): boolean => {
+    if (e === null || typeof e !== 'object' || seen.has(e)) return false;
+    seen.add(e);
+    const x = e as { type?: unknown; originalError?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof x.type === 'string' && DETERMINISTIC_BROKER_ERRORS.has(x.type)) return true;
+    if (walk(x.originalError) || walk(x.cause)) return true;
+    return Array.isArray(x.errors) && x.errors.some(walk);
+  };
+  return walk(err);
+}
