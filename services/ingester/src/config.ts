@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_FUTURE_TOLERANCE_MS, DEFAULT_MAX_RAW_BYTES } from '@mobilecs/domain';
 import { boolFromEnv, commonEnvSchema, intFromEnv, loadConfig } from '@mobilecs/platform';
 
 const DAY = 86_400_000;
@@ -27,6 +28,14 @@ export const ingesterEnvSchema = commonEnvSchema.extend({
   INGESTER_SESSION_TIMEOUT_MS: intFromEnv(6000, 300_000).default(30_000),
   /** How often idleness and the wall clock are checked. */
   INGESTER_TICK_MS: intFromEnv(50, 60_000).default(1000),
+  /** Records stamped later than wall clock + this are dead letters; the watermark never passes it. */
+  EVENT_TIME_FUTURE_TOLERANCE_MS: intFromEnv(0, 366 * DAY).default(DEFAULT_FUTURE_TOLERANCE_MS),
+  /** A partition with input waiting and no commit for this long makes /health/ready 503. */
+  INGESTER_STALL_AFTER_MS: intFromEnv(1000, DAY).default(60_000),
+  /** A watermark move larger than this in one step is logged and counted (ingester_watermark_jumps_total). */
+  INGESTER_WATERMARK_JUMP_MS: intFromEnv(1).default(DAY),
+  /** Longest raw input kept in a dead letter (bytes); longer values are cut and carry their length and SHA-256. */
+  INGESTER_DEAD_LETTER_MAX_RAW_BYTES: intFromEnv(64, 131_072).default(DEFAULT_MAX_RAW_BYTES),
 });
 
 export type IngesterConfig = z.infer<typeof ingesterEnvSchema>;

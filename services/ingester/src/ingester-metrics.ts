@@ -23,6 +23,12 @@ export function ingesterMetrics(registry: Registry) {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     }),
+    watermarkJumps: new Counter({ name: 'ingester_watermark_jumps_total', help: 'Watermark moves larger than INGESTER_WATERMARK_JUMP_MS in one step', registers }),
+    partitionsStalled: new Gauge({
+      name: 'ingester_partitions_stalled',
+      help: 'Assigned partitions with input waiting and no commit for INGESTER_STALL_AFTER_MS',
+      registers,
+    }),
     cassandraFailures: new Counter({ name: 'ingester_cassandra_failures_total', help: 'Failed Cassandra writes (retried)', registers }),
   };
 }

@@ -1,7 +1,8 @@
-import { agreementCodec, aggregateCodec, dataRecordCodec, importedRecordCodec, type DataRecord } from '@mobilecs/domain';
+import { agreementCodec, aggregateCodec, boundRaw, dataRecordCodec, importedRecordCodec, type DataRecord } from '@mobilecs/domain';
 import {
   KafkaAdmin,
   KafkaConsumer,
+  LogRateLimiter,
   ProducerFencedError,
   restoreChangelog,
   type BatchContext,
@@ -14,6 +15,7 @@ import {
 } from '@mobilecs/platform';
 import { UsageProcessor, type UsageOutput, type UsageProcessorConfig, type StateChange } from '@mobilecs/windowing';
 import type { DataRecordStore } from './data-record-store';
+import { failureKind, retryDelayMs } from './failure-kind';
 import type { IngesterMetrics } from './ingester-metrics';
 import { PartitionProducers } from './partition-producers';
 
@@ -26,16 +28,54 @@ export interface IngesterOptions {
   processor: UsageProcessorConfig;
   tickMs: number;
   sessionTimeoutMs: number;
+  /** A partition with input waiting and no commit for this long is reported stalled by readiness. */
+  stallAfterMs: number;
+  /** A watermark move larger than this in one step is logged and counted. */
+  watermarkJumpMs: number;
+  /** Longest raw input value kept in a dead letter (bytes; longer values are cut, with length and SHA-256). */
+  deadLetterMaxRawBytes: number;
+  /** Wall clock (injected so tests and replays can control it). */
+  now?: () => number;
 }
 
+/** Per input partition: what readiness and the retry logic need to know. */
+interface PartitionHealth {
+  /** Wall time of the last commit, or of the moment the partition had nothing to do. */
+  progressAt: number;
+  /** Input waiting (records or agreements not yet committed), as last seen. */
+  lagging: boolean;
+  /** Transient failures in a row. */
+  failures: number;
+  lastError?: { message: string; at: number };
+}
+
+const tpKey = (topic: string, partition: number) => `${topic}/${partition}`;
 /** Serialises all work on the processor: batches, ticks and rebalances never interleave. */
 class Mutex {
   private tail: Promise<unknown> = Promise.resolve();
+  private since: number | null = null;
+  constructor(private readonly now: () => number) {}
   run<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(work, work);
+    const timed = async () => {
+      this.since = this.now();
+      try {
+        return await work();
+      } finally {
+        this.since = null;
+      }
+    };
+    const result = this.tail.then(timed, timed);
     this.tail = result.catch(() => undefined);
     return result;
   }
+  /** When the work running now started, null when idle: a hung await shows here. */
+  busySince(): number | null {
+    return this.since;
+  }
+}
+
+function describeError(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /**
@@ -50,7 +90,7 @@ class Mutex {
  */
 export class Ingester {
   private processor: UsageProcessor;
-  private readonly mutex = new Mutex();
+  private readonly mutex: Mutex;
   private readonly producers: PartitionProducers;
   private consumer: KafkaConsumer | undefined;
   private admin: KafkaAdmin | undefined;
@@ -64,6 +104,13 @@ export class Ingester {
   private readonly waitingForAgreements = new Map<number, number>();
   /** Agreements end offsets accepted as "read" one short of the end (a transaction marker). */
   private readonly acceptedAgreementEnds = new Map<number, bigint>();
+  /** Topic-partitions paused after a transient failure, until this wall time. */
+  private readonly backoffUntil = new Map<string, { topic: string; partition: number; until: number }>();
+  /** Topic-partitions processed one message per transaction up to this offset, to find a poison message. */
+  private readonly isolateUntil = new Map<string, bigint>();
+  private readonly health = new Map<number, PartitionHealth>();
+  private readonly logLimiter = new LogRateLimiter(30_000);
+  private readonly now: () => number;
   private tick: NodeJS.Timeout | undefined;
   private stopping = false;
   state: 'starting' | 'running' | 'stopping' = 'starting';
@@ -76,6 +123,8 @@ export class Ingester {
   ) {
     this.processor = new UsageProcessor(opts.processor);
     this.producers = new PartitionProducers(opts.kafka, opts.transactionalIdPrefix);
+    this.now = opts.now ?? Date.now;
+    this.mutex = new Mutex(this.now);
   }
 
   async start(): Promise<void> {
@@ -130,9 +179,15 @@ export class Ingester {
         this.agreementPositions.delete(p);
         this.waitingForAgreements.delete(p);
         this.acceptedAgreementEnds.delete(p);
+        this.health.delete(p);
+        for (const topic of [this.opts.topics.agreements, this.opts.topics.incomingDataRecords]) {
+          this.backoffUntil.delete(tpKey(topic, p));
+          this.isolateUntil.delete(tpKey(topic, p));
+        }
         await this.producers.release(p);
       }
     }
+    for (const p of next) if (!this.health.has(p)) this.health.set(p, { progressAt: this.now(), lagging: false, failures: 0 });
     this.assigned = next;
     this.log.info({ partitions: this.assignedPartitions(), revoked }, 'partitions assigned');
   }
@@ -185,10 +240,22 @@ export class Ingester {
     await this.ensureRestored();
     const p = input.partition;
     const isAgreements = input.topic === this.opts.topics.agreements;
+    const tp = tpKey(input.topic, p);
     // A batch fetched before a seek may be delivered again: never count an offset twice.
     const position = isAgreements ? this.agreementPositions.get(p) : this.positions.get(p);
-    const batch = position === undefined ? input : { ...input, messages: input.messages.filter((m) => BigInt(m.offset) >= position) };
+    let batch = position === undefined ? input : { ...input, messages: input.messages.filter((m) => BigInt(m.offset) >= position) };
     if (batch.messages.length === 0) return;
+    const first = batch.messages[0]!;
+    if (this.backoffUntil.has(tp)) {
+      // Fetched before the pause took effect: read it again when the backoff ends.
+      this.consumer?.seek({ topic: batch.topic, partition: p, offset: first.offset });
+      return;
+    }
+    // Looking for the message that fails deterministically: one message per transaction.
+    const isolateTo = this.isolateUntil.get(tp);
+    const isolating = isolateTo !== undefined && BigInt(first.offset) <= isolateTo;
+    if (isolateTo !== undefined && !isolating) this.isolateUntil.delete(tp);
+    if (isolating && batch.messages.length > 1) batch = { ...batch, messages: [first] };
     // Both end-offset look-ups in parallel: one round trip of waiting per batch, not two.
     const [readToEnd, recordEnds] = await Promise.all([
       isAgreements ? true : this.agreementsReadToEnd(p),
@@ -197,27 +264,28 @@ export class Ingester {
     if (!readToEnd) {
       // Backfill: read the partition's agreements first, or its records would be held,
       // and expire, while agreements that already exist are still unread.
-      this.consumer?.seek({ topic: batch.topic, partition: p, offset: batch.messages[0]!.offset });
+      this.consumer?.seek({ topic: batch.topic, partition: p, offset: first.offset });
       this.consumer?.pause([{ topic: batch.topic, partition: p }]);
-      if (!this.waitingForAgreements.has(p)) this.waitingForAgreements.set(p, Date.now());
+      if (!this.waitingForAgreements.has(p)) this.waitingForAgreements.set(p, this.now());
       this.log.debug({ partition: p }, 'records paused until the agreements are read');
       return;
     }
     // Fresh end offsets before the watermark moves: a partition that looked empty at the
     // last tick may have records on their way by now.
     this.applyCaughtUp(recordEnds);
-    const wall = Date.now();
-    const outputs: UsageOutput[] = [];
-    const deadLetters: OutgoingMessage[] = [];
-    for (const m of batch.messages) {
-      const decoded = isAgreements ? agreementCodec.decode(m.value ?? '') : importedRecordCodec.decode(m.value ?? '');
-      if (!decoded.ok) {
-        deadLetters.push(this.deadLetter(batch.topic, p, m.offset, m.value, decoded.error.reason, decoded.error.message));
-        continue;
-      }
-      if (isAgreements) outputs.push(...this.processor.onAgreement(decoded.value as Parameters<UsageProcessor['onAgreement']>[0], p));
-      else outputs.push(...this.processor.onRecord(decoded.value as Parameters<UsageProcessor['onRecord']>[0], p, wall));
+    const wall = this.now();
+    const watermarkBefore = this.processor.currentWatermark();
+    let decoded: { outputs: UsageOutput[]; deadLetters: OutgoingMessage[] };
+    try {
+      decoded = this.process(batch, isAgreements, wall);
+    } catch (err) {
+      // Our own code threw on this input: what it changed in memory, for any partition,
+      // is discarded and rebuilt from the changelog before anything else happens.
+      this.discardState([...this.assigned]);
+      await this.onDeterministicFailure(batch, err, 'processing-failed');
+      return;
     }
+    const { outputs, deadLetters } = decoded;
     this.metrics.messagesIn.inc({ topic: isAgreements ? 'agreements' : 'incoming-data-records' }, batch.messages.length);
     const last = batch.messages[batch.messages.length - 1]!.offset;
     const next = (BigInt(last) + 1n).toString();
@@ -228,15 +296,170 @@ export class Ingester {
       this.processor.setCaughtUp(p, BigInt(next) >= BigInt(batch.highWatermark) - 1n);
     }
     outputs.push(...this.processor.advance(wall));
-    const ok = await this.commit(outputs, deadLetters, { partition: p, topic: batch.topic, offset: next }, () => ctx.heartbeat());
-    this.log.debug({ topic: batch.topic, partition: p, messages: batch.messages.length, outputs: outputs.length, ms: Date.now() - wall, watermark: this.processor.currentWatermark() }, 'batch');
-    if (ok) {
+    this.noteWatermarkMove(watermarkBefore, p);
+    const result = await this.commit(outputs, deadLetters, { partition: p, topic: batch.topic, offset: next }, () => ctx.heartbeat());
+    this.log.debug({ topic: batch.topic, partition: p, messages: batch.messages.length, outputs: outputs.length, ms: this.now() - wall, watermark: this.processor.currentWatermark() }, 'batch');
+    if (result.ok) {
       ctx.resolveOffset(last);
+      // Only part of the fetched batch was processed: fetch the rest from here.
+      if (batch.messages.length < input.messages.length) this.consumer?.seek({ topic: batch.topic, partition: p, offset: next });
+      this.onProgress(p, tp);
       if (isAgreements && this.waitingForAgreements.has(p)) await this.resumeRecordsIfReady([p]);
-    } else {
-      // Nothing of this batch was committed: fetch it again after the state was rebuilt.
-      this.consumer?.seek({ topic: batch.topic, partition: p, offset: batch.messages[0]!.offset });
+      return;
     }
+    const kind = failureKind(result.error);
+    if (kind === 'deterministic') {
+      await this.onDeterministicFailure(batch, result.error, 'transaction-failed');
+      return;
+    }
+    // Nothing of this batch was committed: fetch it again after the state was rebuilt.
+    this.consumer?.seek({ topic: batch.topic, partition: p, offset: first.offset });
+    if (kind === 'transient') this.backOff(batch.topic, p, result.error);
+  }
+
+  /** Decodes and processes a batch; throws only if our own code throws (a deterministic failure). */
+  private process(batch: MessageBatch, isAgreements: boolean, wall: number): { outputs: UsageOutput[]; deadLetters: OutgoingMessage[] } {
+    const p = batch.partition;
+    const outputs: UsageOutput[] = [];
+    const deadLetters: OutgoingMessage[] = [];
+    for (const m of batch.messages) {
+      const decoded = isAgreements ? agreementCodec.decode(m.value ?? '') : importedRecordCodec.decode(m.value ?? '');
+      if (!decoded.ok) {
+        deadLetters.push(this.deadLetter(batch.topic, p, m, decoded.error.reason, decoded.error.message));
+        continue;
+      }
+      // Co-partitioning relies on the key: a subscriber's agreements and records meet on
+      // one partition only if both are keyed by the msisdn.
+      if (m.key !== decoded.value.msisdn) {
+        const what = isAgreements ? 'agreement' : 'data record';
+        deadLetters.push(
+          this.deadLetter(batch.topic, p, m, 'key-mismatch', `${what} for msisdn ${decoded.value.msisdn} has Kafka key ${m.key === null ? 'null' : JSON.stringify(boundRaw(m.key, 64).raw)}: it must be keyed by its msisdn`),
+        );
+        continue;
+      }
+      if (isAgreements) outputs.push(...this.processor.onAgreement(decoded.value as Parameters<UsageProcessor['onAgreement']>[0], p));
+      else outputs.push(...this.processor.onRecord(decoded.value as Parameters<UsageProcessor['onRecord']>[0], p, wall));
+    }
+    return { outputs, deadLetters };
+  }
+
+  /**
+   * A batch that fails the same way whatever the retry. With more than one message, the
+   * batch is retried one message per transaction to find the culprit; a single message
+   * that fails alone is set aside in a dead letter (its effects discarded with the
+   * state, which comes back from the changelog) and the partition moves on.
+   */
+  private async onDeterministicFailure(batch: MessageBatch, error: unknown, reason: 'processing-failed' | 'transaction-failed'): Promise<void> {
+    const p = batch.partition;
+    const tp = tpKey(batch.topic, p);
+    const first = batch.messages[0]!;
+    this.discardState([p]);
+    if (batch.messages.length > 1) {
+      const last = batch.messages[batch.messages.length - 1]!.offset;
+      this.isolateUntil.set(tp, BigInt(last));
+      this.log.warn({ topic: batch.topic, partition: p, from: first.offset, to: last, error: describeError(error) }, `${tp}: a batch failed deterministically (${describeError(error)}); retrying offsets ${first.offset}–${last} one message per transaction to isolate the cause`);
+      this.consumer?.seek({ topic: batch.topic, partition: p, offset: first.offset });
+      return;
+    }
+    const next = (BigInt(first.offset) + 1n).toString();
+    try {
+      await this.ensureRestored();
+      const letter = this.deadLetter(batch.topic, p, first, reason, `${reason === 'processing-failed' ? 'processing' : 'committing the results of'} this message failed and would fail again: ${describeError(error)}`);
+      const producer = await this.producers.get(p);
+      await producer.inTransaction(async (tx) => {
+        await tx.send([letter]);
+        await tx.sendOffsets(this.opts.groupId, [{ topic: batch.topic, partition: p, offset: next }]);
+      });
+    } catch (err) {
+      this.discardState([p]);
+      this.consumer?.seek({ topic: batch.topic, partition: p, offset: first.offset });
+      this.backOff(batch.topic, p, err);
+      return;
+    }
+    (batch.topic === this.opts.topics.agreements ? this.agreementPositions : this.positions).set(p, BigInt(next));
+    this.consumer?.seek({ topic: batch.topic, partition: p, offset: next });
+    this.onProgress(p, tp);
+  }
+
+  /** Drops the in-memory state of partitions; the next batch or tick rebuilds it from the changelog. */
+  private discardState(partitions: number[]): void {
+    this.processor.revokePartitions(partitions);
+    for (const p of partitions) this.restored.delete(p);
+  }
+
+  private onProgress(p: number, tp: string): void {
+    const h = this.health.get(p);
+    if (h) {
+      h.progressAt = this.now();
+      h.failures = 0;
+      delete h.lastError;
+    }
+    this.backoffUntil.delete(tp);
+    this.logLimiter.reset(tp);
+  }
+
+  /** Pauses a topic-partition after a transient failure; the tick resumes it when the backoff ends. */
+  private backOff(topic: string, p: number, error: unknown): void {
+    const tp = tpKey(topic, p);
+    const now = this.now();
+    const h = this.health.get(p);
+    const failures = h ? ++h.failures : 1;
+    if (h) h.lastError = { message: describeError(error), at: now };
+    const delay = retryDelayMs(failures);
+    this.backoffUntil.set(tp, { topic, partition: p, until: now + delay });
+    this.consumer?.pause([{ topic, partition: p }]);
+    const d = this.logLimiter.occur(tp, now);
+    if (d.log) {
+      this.log.error(
+        { ...(d.suppressed === 0 ? { err: error } : { error: describeError(error) }), topic, partition: p, failures, retryInMs: delay, suppressedSinceLastLog: d.suppressed },
+        `${tp}: processing failed (${describeError(error)}); attempt ${failures}, retrying in ${delay} ms`,
+      );
+    }
+  }
+
+  private resumeAfterBackoff(): void {
+    const now = this.now();
+    for (const [tp, b] of this.backoffUntil) {
+      if (b.until > now) continue;
+      this.backoffUntil.delete(tp);
+      if (b.topic === this.opts.topics.incomingDataRecords && this.waitingForAgreements.has(b.partition)) continue;
+      this.consumer?.resume([{ topic: b.topic, partition: b.partition }]);
+    }
+  }
+
+  private noteWatermarkMove(before: number | null, partition: number): void {
+    const after = this.processor.currentWatermark();
+    if (before === null || after === null || after - before <= this.opts.watermarkJumpMs) return;
+    this.metrics.watermarkJumps.inc();
+    this.log.warn(
+      { partition, from: new Date(before).toISOString(), to: new Date(after).toISOString(), jumpMs: after - before },
+      `event-time watermark jumped ${((after - before) / 86_400_000).toFixed(1)} days in one step (batch of partition ${partition}): from ${new Date(before).toISOString()} to ${new Date(after).toISOString()}`,
+    );
+  }
+
+  /**
+   * Partitions with input waiting that have not committed for stallAfterMs, and work on
+   * the processor that has been running that long: what readiness reports.
+   */
+  stalls(): { partition: number | null; stalledForMs: number; lastError: string | null }[] {
+    const now = this.now();
+    const out: { partition: number | null; stalledForMs: number; lastError: string | null }[] = [];
+    const busy = this.mutex.busySince();
+    if (busy !== null && now - busy > this.opts.stallAfterMs) out.push({ partition: null, stalledForMs: now - busy, lastError: null });
+    for (const p of this.assignedPartitions()) {
+      const h = this.health.get(p);
+      if (h?.lagging && now - h.progressAt > this.opts.stallAfterMs) out.push({ partition: p, stalledForMs: now - h.progressAt, lastError: h.lastError?.message ?? null });
+    }
+    this.metrics.partitionsStalled.set(out.filter((s) => s.partition !== null).length);
+    return out;
+  }
+
+  private setLagging(p: number, lagging: boolean): void {
+    const h = this.health.get(p);
+    if (!h) return;
+    // Nothing to do is not a stall: the clock of a quiet partition restarts at each look.
+    if (!lagging) h.progressAt = this.now();
+    h.lagging = lagging;
   }
 
   /**
@@ -252,7 +475,7 @@ export class Ingester {
     if (pos !== end - 1n) return false;
     if (this.acceptedAgreementEnds.get(p) === end) return true;
     const since = this.waitingForAgreements.get(p);
-    if (since !== undefined && Date.now() - since >= 1000) {
+    if (since !== undefined && this.now() - since >= 1000) {
       this.acceptedAgreementEnds.set(p, end);
       return true;
     }
@@ -261,7 +484,7 @@ export class Ingester {
 
   private async resumeRecordsIfReady(partitions: number[]): Promise<void> {
     for (const p of partitions) {
-      if (!this.assigned.has(p) || !(await this.agreementsReadToEnd(p))) continue;
+      if (!this.assigned.has(p) || this.backoffUntil.has(tpKey(this.opts.topics.incomingDataRecords, p)) || !(await this.agreementsReadToEnd(p))) continue;
       this.waitingForAgreements.delete(p);
       this.consumer?.resume([{ topic: this.opts.topics.incomingDataRecords, partition: p }]);
       this.log.debug({ partition: p }, 'records resumed');
@@ -270,14 +493,29 @@ export class Ingester {
 
   /** Caught up = our position reached the end offset (the last offset may be a commit marker). */
   private async refreshCaughtUp(): Promise<void> {
-    this.applyCaughtUp(await this.admin!.endOffsets(this.opts.topics.incomingDataRecords));
+    const [records, agreements] = await Promise.all([
+      this.admin!.endOffsets(this.opts.topics.incomingDataRecords),
+      this.admin!.endOffsets(this.opts.topics.agreements),
+    ]);
+    // Lag for readiness: records or agreements not yet committed (one short of the end
+    // may be a transaction's commit marker, as in caught-up detection).
+    for (const p of this.assigned) {
+      const recordEnd = BigInt(records.find((e) => e.partition === p)?.offset ?? '0');
+      const agreementEnd = BigInt(agreements.find((e) => e.partition === p)?.offset ?? '0');
+      const behind = (this.positions.get(p) ?? 0n) < recordEnd - 1n || (this.agreementPositions.get(p) ?? 0n) < agreementEnd - 1n;
+      this.setLagging(p, behind);
+    }
+    this.applyCaughtUp(records);
+    this.stalls();
   }
 
   private applyCaughtUp(ends: TopicPartitionOffset[]): void {
     for (const e of ends) {
       if (!this.assigned.has(e.partition)) continue;
       const pos = this.positions.get(e.partition) ?? 0n;
-      this.processor.setCaughtUp(e.partition, pos >= BigInt(e.offset) - 1n);
+      const caughtUp = pos >= BigInt(e.offset) - 1n;
+      this.processor.setCaughtUp(e.partition, caughtUp);
+      if (!caughtUp) this.setLagging(e.partition, true);
     }
   }
 
@@ -285,10 +523,13 @@ export class Ingester {
   private async onTick(): Promise<void> {
     if (this.stopping || this.assigned.size === 0 || !this.admin) return;
     await this.ensureRestored();
+    this.resumeAfterBackoff();
     await this.resumeRecordsIfReady([...this.waitingForAgreements.keys()]);
     await this.refreshCaughtUp();
-    const wall = Date.now();
+    const wall = this.now();
+    const watermarkBefore = this.processor.currentWatermark();
     const outputs = this.processor.advance(wall);
+    this.noteWatermarkMove(watermarkBefore, -1);
     await this.commit(outputs, [], undefined, async () => undefined);
     const wm = this.processor.currentWatermark();
     if (wm !== null) this.metrics.watermarkLagSeconds.set((wall - wm) / 1000);
@@ -298,7 +539,7 @@ export class Ingester {
 
   /**
    * Stores the data records, then commits per partition: outputs + state changes (+ the
-   * input offsets for the batch's partition). Returns false if the batch partition's
+   * input offsets for the batch's partition). Returns the error if the batch partition's
    * transaction failed; any partition whose transaction failed has its state rebuilt.
    */
   private async commit(
@@ -306,8 +547,54 @@ export class Ingester {
     deadLetters: OutgoingMessage[],
     input: { partition: number; topic: string; offset: string } | undefined,
     keepAlive: () => Promise<void>,
-  ): Promise<boolean> {
+  ): Promise<{ ok: true } | { ok: false; error: unknown }> {
     const changes = this.processor.drainChanges();
+    let built: { records: DataRecord[]; byPartition: Map<number, OutgoingMessage[]> };
+    try {
+      built = this.messagesOf(outputs, deadLetters, changes, input?.partition);
+    } catch (error) {
+      // A value our own code cannot encode: the changes just drained are lost, so every
+      // partition's state is rebuilt from the changelog before the input is retried.
+      this.discardState([...this.assigned]);
+      this.log.error({ error: describeError(error) }, `outputs could not be encoded: ${describeError(error)}`);
+      return { ok: false, error };
+    }
+    const { records, byPartition } = built;
+    // Records are stored before the transaction that commits their offsets: a crash in
+    // between replays them, and the upsert makes the replay harmless.
+    await this.store.writeAll(records, keepAlive);
+
+    let result: { ok: true } | { ok: false; error: unknown } = { ok: true };
+    for (const [p, messages] of [...byPartition].sort(([a], [b]) => a - b)) {
+      const end = this.metrics.transactionSeconds.startTimer();
+      try {
+        const producer = await this.producers.get(p);
+        await producer.inTransaction(async (tx) => {
+          await tx.send(messages);
+          if (input && input.partition === p) await tx.sendOffsets(this.opts.groupId, [{ topic: input.topic, partition: p, offset: input.offset }]);
+        });
+        end();
+      } catch (err) {
+        if (input?.partition === p) result = { ok: false, error: err };
+        const h = this.health.get(p);
+        if (h) h.lastError = { message: describeError(err), at: this.now() };
+        const d = this.logLimiter.occur(`transaction/${p}`, this.now());
+        if (d.log) {
+          this.log.error(
+            { ...(d.suppressed === 0 ? { err } : { error: describeError(err) }), partition: p, fenced: err instanceof ProducerFencedError, suppressedSinceLastLog: d.suppressed },
+            `transaction for partition ${p} failed (${describeError(err)}): rebuilding its state from the changelog`,
+          );
+        }
+        this.discardState([p]);
+        await this.producers.release(p);
+      }
+    }
+    if (result.ok && input) this.logLimiter.reset(`transaction/${input.partition}`);
+    return result;
+  }
+
+  /** Turns processor outputs and state changes into Kafka messages per partition (pure, may throw on an unencodable value). */
+  private messagesOf(outputs: UsageOutput[], deadLetters: OutgoingMessage[], changes: StateChange[], inputPartition: number | undefined) {
     const records: DataRecord[] = [];
     const byPartition = new Map<number, OutgoingMessage[]>();
     const add = (p: number, m: OutgoingMessage) => {
@@ -339,41 +626,36 @@ export class Ingester {
           break;
       }
     }
-    if (input) for (const d of deadLetters) add(input.partition, d);
+    if (inputPartition !== undefined) for (const d of deadLetters) add(inputPartition, d);
     for (const c of changes) add(c.partition, changelogMessage(this.opts.changelogTopic, c));
-    if (input && !byPartition.has(input.partition)) byPartition.set(input.partition, []);
-    // Records are stored before the transaction that commits their offsets: a crash in
-    // between replays them, and the upsert makes the replay harmless.
-    await this.store.writeAll(records, keepAlive);
-
-    let inputOk = true;
-    for (const [p, messages] of [...byPartition].sort(([a], [b]) => a - b)) {
-      const end = this.metrics.transactionSeconds.startTimer();
-      try {
-        const producer = await this.producers.get(p);
-        await producer.inTransaction(async (tx) => {
-          await tx.send(messages);
-          if (input && input.partition === p) await tx.sendOffsets(this.opts.groupId, [{ topic: input.topic, partition: p, offset: input.offset }]);
-        });
-        end();
-      } catch (err) {
-        if (input?.partition === p) inputOk = false;
-        this.log.error({ err, partition: p, fenced: err instanceof ProducerFencedError }, `transaction for partition ${p} failed: rebuilding its state from the changelog`);
-        this.processor.revokePartitions([p]);
-        this.restored.delete(p);
-        await this.producers.release(p);
-      }
-    }
-    return inputOk;
+    if (inputPartition !== undefined && !byPartition.has(inputPartition)) byPartition.set(inputPartition, []);
+    return { records, byPartition };
   }
 
-  private deadLetter(topic: string, partition: number, offset: string, value: Buffer | null, reason: string, message: string): OutgoingMessage {
+  /**
+   * A dead letter for an input message: where it was, why, and the value — cut to
+   * deadLetterMaxRawBytes with its full length and SHA-256, so that the dead letter
+   * always fits the topic whatever the input.
+   */
+  private deadLetter(topic: string, partition: number, m: { offset: string; key: string | null; value: Buffer | null }, reason: string, message: string): OutgoingMessage {
     this.metrics.deadLetters.inc({ reason });
-    this.log.warn({ topic, partition, offset, reason }, `${topic}/${partition}@${offset}: ${message}`);
+    const text = boundRaw(message, 4096).raw;
+    this.log.warn({ topic, partition, offset: m.offset, reason }, `${topic}/${partition}@${m.offset}: ${text}`);
+    const raw = boundRaw(m.value, this.opts.deadLetterMaxRawBytes);
     return {
       topic: this.opts.topics.deadLetters,
       key: topic,
-      value: JSON.stringify({ source: { topic, partition, offset }, reason, message, raw: value?.toString('utf8') ?? null, rejectedAt: new Date().toISOString() }),
+      value: JSON.stringify({
+        source: { topic, partition, offset: m.offset },
+        reason,
+        message: text,
+        key: m.key === null ? null : boundRaw(m.key, 1024).raw,
+        raw: m.value === null ? null : raw.raw,
+        rawBytes: raw.rawBytes,
+        rawSha256: raw.rawSha256,
+        ...(raw.truncated ? { truncated: true } : {}),
+        rejectedAt: new Date(this.now()).toISOString(),
+      }),
     };
   }
 

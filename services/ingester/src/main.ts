@@ -55,6 +55,23 @@ async function main(): Promise<void> {
         },
       },
       {
+        // UP must mean "billing moves": input waiting that is not being committed is DOWN.
+        name: 'partitions',
+        check: async () => {
+          const stalls = live.ingester?.stalls() ?? [];
+          if (stalls.length === 0) return;
+          throw new Error(
+            stalls
+              .map((s) =>
+                s.partition === null
+                  ? `processing has been busy for ${Math.round(s.stalledForMs / 1000)} s without finishing`
+                  : `partition ${s.partition} has input waiting and has not committed for ${Math.round(s.stalledForMs / 1000)} s${s.lastError ? `; last error: ${s.lastError}` : ''}`,
+              )
+              .join('; '),
+          );
+        },
+      },
+      {
         name: 'cassandra',
         check: async () => {
           if (!live.store) throw new Error('not connected to Cassandra yet');
@@ -96,7 +113,11 @@ async function main(): Promise<void> {
       transactionalIdPrefix: config.INGESTER_TRANSACTIONAL_ID_PREFIX,
       tickMs: config.INGESTER_TICK_MS,
       sessionTimeoutMs: config.INGESTER_SESSION_TIMEOUT_MS,
+      stallAfterMs: config.INGESTER_STALL_AFTER_MS,
+      watermarkJumpMs: config.INGESTER_WATERMARK_JUMP_MS,
+      deadLetterMaxRawBytes: config.INGESTER_DEAD_LETTER_MAX_RAW_BYTES,
       processor: {
+        futureToleranceMs: config.EVENT_TIME_FUTURE_TOLERANCE_MS,
         outOfOrdernessMs: config.INGESTER_OUT_OF_ORDERNESS_MS,
         idleTimeoutMs: config.INGESTER_IDLE_TIMEOUT_MS,
         allowedLatenessMs: config.INGESTER_ALLOWED_LATENESS_MS,
