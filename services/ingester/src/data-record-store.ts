@@ -14,6 +14,7 @@ import type { IngesterMetrics } from './ingester-metrics';
 export class DataRecordStore {
   healthy = true;
   private readonly insert: string;
+  private readonly delete: string;
 
   constructor(
     private readonly client: CassandraClient,
@@ -23,7 +24,19 @@ export class DataRecordStore {
     private readonly log: Logger,
     private readonly batchRows: number,
   ) {
+    this.delete = `DELETE FROM ${keyspace}.data_record WHERE agreement_id = ? AND year = ? AND month = ? AND recorded_at = ? AND internal_record_id = ?`;
     this.insert = `INSERT INTO ${keyspace}.data_record (agreement_id, year, month, recorded_at, internal_record_id, recorded_bytes) VALUES (?, ?, ?, ?, ?, ?)`;
+  }
+
+  /**
+   * Removes rows written for input that was then set aside as a dead letter (its
+   * transaction could never commit), so Cassandra holds only what the windows count.
+   * Idempotent: a replay after a crash deletes again.
+   */
+  async deleteAll(records: readonly DataRecord[]): Promise<void> {
+    for (const r of records) {
+      await this.client.execute(this.delete, [r.agreementId, r.year, r.month, new Date(r.recordedAt), r.internalRecordId], { prepare: true, isIdempotent: true });
+    }
   }
 
   async writeAll(records: readonly DataRecord[], keepAlive: () => Promise<void>): Promise<void> {

@@ -309,7 +309,7 @@ export class Ingester {
     }
     const kind = failureKind(result.error);
     if (kind === 'deterministic') {
-      await this.onDeterministicFailure(batch, result.error, 'transaction-failed');
+      await this.onDeterministicFailure(batch, result.error, 'transaction-failed', result.stored);
       return;
     }
     // Nothing of this batch was committed: fetch it again after the state was rebuilt.
@@ -349,7 +349,7 @@ export class Ingester {
    * that fails alone is set aside in a dead letter (its effects discarded with the
    * state, which comes back from the changelog) and the partition moves on.
    */
-  private async onDeterministicFailure(batch: MessageBatch, error: unknown, reason: 'processing-failed' | 'transaction-failed'): Promise<void> {
+  private async onDeterministicFailure(batch: MessageBatch, error: unknown, reason: 'processing-failed' | 'transaction-failed', stored: DataRecord[] = []): Promise<void> {
     const p = batch.partition;
     const tp = tpKey(batch.topic, p);
     const first = batch.messages[0]!;
@@ -363,6 +363,8 @@ export class Ingester {
     }
     const next = (BigInt(first.offset) + 1n).toString();
     try {
+      // Rows the failed attempt wrote are not counted by any window: remove them first.
+      await this.store.deleteAll(stored);
       await this.ensureRestored();
       const letter = this.deadLetter(batch.topic, p, first, reason, `${reason === 'processing-failed' ? 'processing' : 'committing the results of'} this message failed and would fail again: ${describeError(error)}`);
       const producer = await this.producers.get(p);
@@ -547,7 +549,7 @@ export class Ingester {
     deadLetters: OutgoingMessage[],
     input: { partition: number; topic: string; offset: string } | undefined,
     keepAlive: () => Promise<void>,
-  ): Promise<{ ok: true } | { ok: false; error: unknown }> {
+  ): Promise<{ ok: true } | { ok: false; error: unknown; stored: DataRecord[] }> {
     const changes = this.processor.drainChanges();
     let built: { records: DataRecord[]; byPartition: Map<number, OutgoingMessage[]> };
     try {
@@ -557,14 +559,14 @@ export class Ingester {
       // partition's state is rebuilt from the changelog before the input is retried.
       this.discardState([...this.assigned]);
       this.log.error({ error: describeError(error) }, `outputs could not be encoded: ${describeError(error)}`);
-      return { ok: false, error };
+      return { ok: false, error, stored: [] };
     }
     const { records, byPartition } = built;
     // Records are stored before the transaction that commits their offsets: a crash in
     // between replays them, and the upsert makes the replay harmless.
     await this.store.writeAll(records, keepAlive);
 
-    let result: { ok: true } | { ok: false; error: unknown } = { ok: true };
+    let result: { ok: true } | { ok: false; error: unknown; stored: DataRecord[] } = { ok: true };
     for (const [p, messages] of [...byPartition].sort(([a], [b]) => a - b)) {
       const end = this.metrics.transactionSeconds.startTimer();
       try {
@@ -575,7 +577,7 @@ export class Ingester {
         });
         end();
       } catch (err) {
-        if (input?.partition === p) result = { ok: false, error: err };
+        if (input?.partition === p) result = { ok: false, error: err, stored: records };
         const h = this.health.get(p);
         if (h) h.lastError = { message: describeError(err), at: this.now() };
         const d = this.logLimiter.occur(`transaction/${p}`, this.now());
