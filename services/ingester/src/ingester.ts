@@ -245,6 +245,8 @@ export class Ingester {
     const position = isAgreements ? this.agreementPositions.get(p) : this.positions.get(p);
     let batch = position === undefined ? input : { ...input, messages: input.messages.filter((m) => BigInt(m.offset) >= position) };
     if (batch.messages.length === 0) return;
+    // Uncommitted input in hand: the partition has work waiting until it commits.
+    this.setLagging(p, true);
     const first = batch.messages[0]!;
     if (this.backoffUntil.has(tp)) {
       // Fetched before the pause took effect: read it again when the backoff ends.
