@@ -53,24 +53,24 @@ const tpKey = (topic: string, partition: number) => `${topic}/${partition}`;
 /** Serialises all work on the processor: batches, ticks and rebalances never interleave. */
 class Mutex {
   private tail: Promise<unknown> = Promise.resolve();
-  private since: number | null = null;
+  private running: { since: number; what: string } | null = null;
   constructor(private readonly now: () => number) {}
-  run<T>(work: () => Promise<T>): Promise<T> {
+  run<T>(what: string, work: () => Promise<T>): Promise<T> {
     const timed = async () => {
-      this.since = this.now();
+      this.running = { since: this.now(), what };
       try {
         return await work();
       } finally {
-        this.since = null;
+        this.running = null;
       }
     };
     const result = this.tail.then(timed, timed);
     this.tail = result.catch(() => undefined);
     return result;
   }
-  /** When the work running now started, null when idle: a hung await shows here. */
-  busySince(): number | null {
-    return this.since;
+  /** The work running now and since when, null when idle: a hung await shows here. */
+  busy(): { since: number; what: string } | null {
+    return this.running;
   }
 }
 
@@ -140,10 +140,10 @@ export class Ingester {
     await this.consumer.subscribe([this.opts.topics.agreements, this.opts.topics.incomingDataRecords]);
     await this.consumer.run({
       autoResolve: false,
-      onAssignment: (tps) => this.mutex.run(() => this.onAssignment(tps.map((t) => t.partition))),
-      eachBatch: (batch, ctx) => this.mutex.run(() => this.onBatch(batch, ctx)),
+      onAssignment: (tps) => this.mutex.run('a rebalance', () => this.onAssignment(tps.map((t) => t.partition))),
+      eachBatch: (batch, ctx) => this.mutex.run(`a batch of ${batch.topic}/${batch.partition}`, () => this.onBatch(batch, ctx)),
     });
-    this.tick = setInterval(() => void this.mutex.run(() => this.onTick()).catch((err: unknown) => this.log.error({ err }, 'tick failed')), this.opts.tickMs);
+    this.tick = setInterval(() => void this.mutex.run('a tick', () => this.onTick()).catch((err: unknown) => this.log.error({ err }, 'tick failed')), this.opts.tickMs);
     this.state = 'running';
   }
 
@@ -445,11 +445,11 @@ export class Ingester {
    * Partitions with input waiting that have not committed for stallAfterMs, and work on
    * the processor that has been running that long: what readiness reports.
    */
-  stalls(): { partition: number | null; stalledForMs: number; lastError: string | null }[] {
+  stalls(): { partition: number | null; stalledForMs: number; lastError: string | null; busyWith?: string }[] {
     const now = this.now();
-    const out: { partition: number | null; stalledForMs: number; lastError: string | null }[] = [];
-    const busy = this.mutex.busySince();
-    if (busy !== null && now - busy > this.opts.stallAfterMs) out.push({ partition: null, stalledForMs: now - busy, lastError: null });
+    const out: { partition: number | null; stalledForMs: number; lastError: string | null; busyWith?: string }[] = [];
+    const busy = this.mutex.busy();
+    if (busy !== null && now - busy.since > this.opts.stallAfterMs) out.push({ partition: null, stalledForMs: now - busy.since, lastError: null, busyWith: busy.what });
     for (const p of this.assignedPartitions()) {
       const h = this.health.get(p);
       if (h?.lagging && now - h.progressAt > this.opts.stallAfterMs) out.push({ partition: p, stalledForMs: now - h.progressAt, lastError: h.lastError?.message ?? null });
@@ -668,7 +668,7 @@ export class Ingester {
     this.stopping = true;
     this.state = 'stopping';
     if (this.tick) clearInterval(this.tick);
-    await this.mutex.run(async () => undefined);
+    await this.mutex.run('stopping', async () => undefined);
     await this.consumer?.disconnect().catch(() => undefined);
     await this.producers.releaseAll();
     await this.admin?.disconnect().catch(() => undefined);

@@ -64,7 +64,7 @@ async function main(): Promise<void> {
             stalls
               .map((s) =>
                 s.partition === null
-                  ? `processing has been busy for ${Math.round(s.stalledForMs / 1000)} s without finishing`
+                  ? `processing ${s.busyWith ?? 'work'} has not finished for ${Math.round(s.stalledForMs / 1000)} s`
                   : `partition ${s.partition} has input waiting and has not committed for ${Math.round(s.stalledForMs / 1000)} s${s.lastError ? `; last error: ${s.lastError}` : ''}`,
               )
               .join('; '),
