@@ -14,8 +14,15 @@
 // (8080), MOBILECS_IMPORTER_PORT (8081), MOBILECS_INGESTER_PORT (8082); the incoming
 // folder: INCOMING_DATA_RECORDS_DIR (/tmp/incoming-data-records).
 //
-// A service that exits during start-up stops the run (exit code 1, with its last log
-// lines); one that exits later is reported and restarted with a growing delay.
+// A service that exits unexpectedly — during start-up (even by SIGKILL) or later — is
+// reported and restarted, the same way in both cases (scripts/restart-policy.ts): up to
+// MOBILECS_RESTART_ATTEMPTS (5) restarts in a row, MOBILECS_RESTART_DELAY_MS (1000) after
+// the exit, doubling each time (1, 2, 4, 8, 16 s: 31 s of waiting), capped at 30 s; once
+// it has stayed ready for a minute its count starts again. The exit after the last
+// restart gives up: a message naming the service, its exit code or signal, its last
+// log lines and what to do, then everything this run started is stopped (as on Ctrl-C)
+// and npm start exits with code 1. A service not ready within 180 s of its first start
+// also stops the run.
 // Ctrl-C (SIGINT) or SIGTERM stops the services with SIGTERM (SIGKILL after 15 s; a
 // second Ctrl-C kills at once), then the local Kafka and Cassandra this run started:
 // it leaves the machine as it found it. Servers that were already running are left
@@ -30,6 +37,15 @@ import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { LocalServerError, startLocalInfra, stopLocalInfra } from '../infra/src/index';
 import { repoRoot } from '../infra/src/paths';
+import {
+  decideRestart,
+  describeRestartPolicy,
+  initialRestartState,
+  restartPolicyFromEnv,
+  seconds,
+  type RestartPolicy,
+  type RestartState,
+} from './restart-policy';
 
 // Each service runs as ONE process, `node --import <tsx loader> main.ts`: tsx's CLI
 // would add a wrapper process, and a SIGKILL of the wrapper orphans the service.
@@ -45,6 +61,15 @@ interface ServiceSpec {
 }
 
 class StartupError extends Error {}
+/** A service used up its restarts: the run ends (exit code 1). */
+class GaveUpError extends Error {
+  constructor(
+    readonly service: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 const args = new Set(process.argv.slice(2));
 for (const a of args) {
@@ -121,32 +146,62 @@ function formatLine(line: string): string {
   return text;
 }
 
-// ---- one service as a child process ------------------------------------------------
+// ---- one service as a child process, restarted when it exits ---------------------
+
+const isAlive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
+const exitText = (code: number | null, signal: NodeJS.Signals | null) => (signal ? `signal ${signal}` : `exit code ${code ?? '?'}`);
 
 class RunningService {
+  /** The current process's last lines (raw), for the message when the run gives up. */
   readonly tail: string[] = [];
   private child: ChildProcess | undefined;
-  private exitPromise: Promise<void> = Promise.resolve();
-  private restarts = 0;
-  private lastStart = 0;
-  stopping = false;
-  onUnexpectedExit: ((code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
+  private closed: Promise<void> = Promise.resolve();
+  /** When the current process first answered /health/ready; undefined while it starts. */
+  private readyAt: number | undefined;
+  private everReady = false;
+  private restartState: RestartState = initialRestartState;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private readonly firstReady: Promise<void>;
+  private resolveFirstReady: () => void = () => undefined;
+  private rejectFirstReady: (err: Error) => void = () => undefined;
 
   constructor(
     readonly spec: ServiceSpec,
     private readonly env: NodeJS.ProcessEnv,
-  ) {}
+    private readonly policy: RestartPolicy,
+    /** Called once, when an exit leaves no restart: the caller ends the run. */
+    private readonly onGiveUp: (err: GaveUpError) => void,
+  ) {
+    this.firstReady = new Promise<void>((resolve, reject) => {
+      this.resolveFirstReady = resolve;
+      this.rejectFirstReady = reject;
+    });
+  }
 
   get url(): string {
     return `http://localhost:${this.spec.port}`;
   }
 
   get alive(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    return this.child !== undefined && isAlive(this.child);
   }
 
-  start(): void {
-    this.lastStart = Date.now();
+  /**
+   * Starts the service and keeps it running (restarts included, from the first start
+   * on); resolves when it first answers /health/ready, rejects when that takes longer
+   * than READY_TIMEOUT_MS. Giving up goes to onGiveUp, not here.
+   */
+  run(): Promise<void> {
+    this.start();
+    return this.firstReady;
+  }
+
+  private start(): void {
+    if (this.stopping) return;
+    this.restartTimer = undefined;
+    this.readyAt = undefined;
+    this.tail.length = 0;
     const prefix = paint(this.spec.color, `${this.spec.name.padEnd(width)} |`);
     // Own process group: a terminal Ctrl-C reaches only this runner, which then stops
     // every service exactly once with SIGTERM.
@@ -165,48 +220,98 @@ class RunningService {
         for (const l of formatLine(line).split('\n')) console.log(`${prefix} ${l}`);
       });
     }
-    this.exitPromise = new Promise((resolve) => {
-      child.on('exit', (code, signal) => {
+    this.closed = new Promise((resolve) => {
+      let done = false;
+      // 'close', not 'exit': by then its last lines are in the tail.
+      const ended = (code: number | null, signal: NodeJS.Signals | null) => {
+        if (done) return;
+        done = true;
         resolve();
-        if (!this.stopping) this.onUnexpectedExit?.(code, signal);
-      });
+        if (!this.stopping && this.child === child) this.exited(code, signal);
+      };
+      child.on('close', ended);
       child.on('error', (err) => {
-        say(`${this.spec.name}: cannot start: ${err.message}`);
-        resolve();
+        say(`${this.spec.name}: ${child.pid === undefined ? 'cannot start' : 'error'}: ${err.message}`);
+        if (child.pid === undefined) ended(null, null);
       });
     });
+    void this.watchReady(child);
   }
 
-  /** Polls /health/ready until it answers 200; throws when the process exits first or time runs out. */
-  async waitReady(timeoutMs = READY_TIMEOUT_MS): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+  /** Polls /health/ready of this process until it answers 200, exits, or time runs out. */
+  private async watchReady(child: ChildProcess): Promise<void> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
     let last = 'no answer yet';
-    while (Date.now() < deadline) {
-      if (!this.alive) throw new StartupError(`${this.spec.name} exited during start-up (${this.exitText()}); its last lines:\n${this.tail.slice(-20).join('\n')}`);
+    while (this.child === child && isAlive(child) && !this.stopping) {
+      if (Date.now() > deadline) {
+        const message = `${this.spec.name} was not ready within ${READY_TIMEOUT_MS / 1000} s (last answer: ${last})`;
+        if (this.everReady) say(paint(31, `${message}; it keeps running`));
+        else this.rejectFirstReady(new StartupError(message));
+        return;
+      }
       try {
         const res = await fetch(`http://127.0.0.1:${this.spec.port}/health/ready`, { signal: AbortSignal.timeout(5000) });
-        if (res.ok) return;
+        if (res.ok) {
+          if (this.child !== child || !isAlive(child)) return;
+          this.readyAt = Date.now();
+          say(`${this.spec.name} ready${this.everReady ? ' again' : ''} on ${this.url}`);
+          this.everReady = true;
+          this.resolveFirstReady();
+          return;
+        }
         last = `${res.status} ${await res.text()}`;
       } catch (err) {
         last = err instanceof Error ? err.message : String(err);
       }
       await sleep(500);
     }
-    throw new StartupError(`${this.spec.name} was not ready within ${timeoutMs / 1000} s (last answer: ${last})`);
   }
 
-  exitText(): string {
-    return this.child?.signalCode ? `signal ${this.child.signalCode}` : `exit code ${this.child?.exitCode ?? '?'}`;
-  }
-
-  /** Delay before the next restart: 1 s, doubling to 30 s; back to 1 s after a minute of running. */
-  nextRestartDelay(): number {
-    if (Date.now() - this.lastStart > 60_000) this.restarts = 0;
-    return Math.min(30_000, 1000 * 2 ** this.restarts++);
+  /** An unexpected exit: restart after the policy's delay, or give up. */
+  private exited(code: number | null, signal: NodeJS.Signals | null): void {
+    const now = Date.now();
+    const readyForMs = this.readyAt === undefined ? undefined : now - this.readyAt;
+    const when = readyForMs === undefined ? 'during start-up' : `${seconds(readyForMs)} after it was ready`;
+    const decision = decideRestart(this.policy, this.restartState, { now, readyForMs });
+    this.restartState = decision.state;
+    if (decision.restart) {
+      say(
+        paint(
+          31,
+          `${this.spec.name} exited ${when} (${exitText(code, signal)}): restart ${decision.attempt} of ${this.policy.attempts} in ${seconds(decision.delayMs)}`,
+        ),
+      );
+      this.restartTimer = setTimeout(() => this.start(), decision.delayMs);
+      return;
+    }
+    const times = decision.restarts + 1;
+    const lines = this.tail.slice(-20).flatMap((l) => formatLine(l).split('\n'));
+    const hint =
+      code === 2
+        ? `exit code 2 is its configuration check: correct the variable named in its lines (npm start passes every variable on to the services)`
+        : signal === 'SIGKILL'
+          ? `something killed it with SIGKILL (the kernel's out-of-memory killer? see dmesg), or see its lines`
+          : `the cause is in its lines; check that Kafka (${this.env.KAFKA_BROKERS}) and Cassandra (${this.env.CASSANDRA_CONTACT_POINTS}) answer (npm run infra:status)`;
+    this.onGiveUp(
+      new GaveUpError(
+        this.spec.name,
+        [
+          `giving up on ${this.spec.name}: it exited ${when} (${exitText(code, signal)}), ` +
+            (decision.restarts === 0
+              ? `with no restart allowed (MOBILECS_RESTART_ATTEMPTS=${this.policy.attempts})`
+              : `the ${ordinal(times)} exit in a row within ${seconds(decision.overMs)}, after ${decision.restarts} restart${decision.restarts === 1 ? '' : 's'}`),
+          `${this.spec.name}'s last lines:`,
+          ...(lines.length ? lines.map((l) => `    ${l}`) : ['    (none: it printed nothing)']),
+          `What to do: ${hint}; then run npm start again. ` +
+            `MOBILECS_RESTART_ATTEMPTS (now ${this.policy.attempts}) and MOBILECS_RESTART_DELAY_MS (now ${this.policy.firstDelayMs}) set the restarts.`,
+        ].join('\n'),
+      ),
+    );
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.restartTimer);
     const child = this.child;
     if (!child || !this.alive) return;
     child.kill('SIGTERM');
@@ -214,7 +319,7 @@ class RunningService {
       say(`${this.spec.name} did not stop within ${STOP_GRACE_MS / 1000} s: SIGKILL`);
       this.kill();
     }, STOP_GRACE_MS);
-    await this.exitPromise;
+    await this.closed;
     clearTimeout(timer);
   }
 
@@ -230,6 +335,7 @@ class RunningService {
   }
 }
 
+const ordinal = (n: number) => `${n}${n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th')}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Fails with a clear message when another process listens on the port. */
@@ -254,6 +360,12 @@ async function assertPortFree(port: number, who: string, variable: string): Prom
 async function main(): Promise<number> {
   const running: RunningService[] = [];
   let shuttingDown: Promise<void> | undefined;
+  // Rejected when a service used up its restarts, during start-up or later.
+  let giveUp: (err: GaveUpError) => void = () => undefined;
+  const gaveUp = new Promise<never>((_, reject) => {
+    giveUp = reject;
+  });
+  gaveUp.catch(() => undefined);
   // Which local servers to stop on the way out: the ones this run started (or, with
   // --with-infra-down, every local one it used).
   const stopOnExit = { kafka: false, cassandra: false };
@@ -285,6 +397,12 @@ async function main(): Promise<number> {
 
   try {
     const services = serviceSpecs();
+    let policy: RestartPolicy;
+    try {
+      policy = restartPolicyFromEnv(process.env);
+    } catch (err) {
+      throw new StartupError(err instanceof Error ? err.message : String(err));
+    }
     const missing = services.filter((s) => !existsSync(join(repoRoot, s.entry)));
     if (missing.length) throw new StartupError(`missing entry point: ${missing.map((s) => s.entry).join(', ')}`);
     for (const s of services) {
@@ -314,30 +432,24 @@ async function main(): Promise<number> {
     env.LOG_LEVEL ??= 'info';
     say(`Kafka ${env.KAFKA_BROKERS}, Cassandra ${env.CASSANDRA_CONTACT_POINTS} (${env.CASSANDRA_LOCAL_DATA_CENTER ?? 'datacenter1'}), incoming folder ${incomingDir}`);
 
+    say(`a service that exits is restarted, ${describeRestartPolicy(policy)}; after that npm start stops`);
+
     const launch = async (spec: ServiceSpec) => {
-      const s = new RunningService(spec, env);
+      const s = new RunningService(spec, env, policy, (err) => {
+        if (!shuttingDown) giveUp(err);
+      });
       running.push(s);
-      s.start();
-      await s.waitReady();
-      say(`${spec.name} ready on ${s.url}`);
-      s.onUnexpectedExit = () => {
-        if (shuttingDown) return;
-        const delay = s.nextRestartDelay();
-        say(paint(31, `${spec.name} exited unexpectedly (${s.exitText()}): restarting in ${delay / 1000} s`));
-        setTimeout(() => {
-          if (shuttingDown) return;
-          s.start();
-          s.waitReady().then(
-            () => say(`${spec.name} ready again on ${s.url}`),
-            (err: unknown) => say(paint(31, err instanceof Error ? err.message : String(err))),
-          );
-        }, delay);
-      };
+      await s.run();
     };
     // generator-backend first: it creates the topics and the schema the others use.
     const [generator, ...others] = services as [ServiceSpec, ...ServiceSpec[]];
-    await launch(generator);
-    await Promise.all(others.map(launch));
+    await Promise.race([
+      (async () => {
+        await launch(generator);
+        await Promise.all(others.map(launch));
+      })(),
+      gaveUp,
+    ]);
     if (shuttingDown) return 0;
 
     const aggregates = env.TOPIC_DATA_RECORDS_AGGREGATES || 'data-records-aggregates';
@@ -360,12 +472,18 @@ async function main(): Promise<number> {
         '',
       ].join('\n'),
     );
-    await new Promise<never>(() => undefined);
+    await gaveUp;
     return 0;
   } catch (err) {
     if (shuttingDown) {
       await shuttingDown;
       return 0;
+    }
+    if (err instanceof GaveUpError) {
+      console.error(`${paint(31, '[mobilecs]')} ${err.message}`);
+      await shutdown(`gave up on ${err.service}`);
+      say('stopped everything this run started');
+      return 1;
     }
     const message = err instanceof StartupError || err instanceof LocalServerError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
     console.error(`${paint(31, '[mobilecs] start-up failed:')} ${message}`);

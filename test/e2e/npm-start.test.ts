@@ -3,66 +3,13 @@
 // on free ports), the two curls of the original walkthrough, then Kafka's own console
 // consumer (`npm run consume -- data-records-aggregates`) must print the original's two
 // messages; a second files call adds February's; Ctrl-C leaves no process behind.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../infra/src/paths';
 import { processTree, survivors, type ProcessInfo } from '../support/process-tree';
 import { februaryMessages, januaryMessages, parseRecordLines, type ExpectedMessage } from '../support/seed-example';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-/** A command's output, line by line, kept for assertions and for the failure message. */
-class Command {
-  readonly lines: string[] = [];
-  readonly exited: Promise<number | null>;
-  readonly child: ChildProcess;
-
-  constructor(args: string[], env: NodeJS.ProcessEnv) {
-    // Own process group, like a terminal's foreground job: Ctrl-C goes to the whole group.
-    this.child = spawn('npm', args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    for (const stream of [this.child.stdout, this.child.stderr]) {
-      let rest = '';
-      stream?.on('data', (chunk: Buffer) => {
-        const parts = (rest + chunk.toString('utf8')).split('\n');
-        rest = parts.pop() ?? '';
-        this.lines.push(...parts);
-      });
-    }
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
-  }
-
-  get alive(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  tail(n = 40): string {
-    return this.lines.slice(-n).join('\n');
-  }
-
-  async waitFor(pattern: RegExp, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.lines.some((l) => pattern.test(l))) {
-      if (!this.alive) throw new Error(`npm ${this.child.spawnargs.slice(1).join(' ')} exited before printing ${pattern}:\n${this.tail()}`);
-      if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs / 1000} s:\n${this.tail()}`);
-      await sleep(250);
-    }
-  }
-}
+import { Command, freePort, sleep } from './npm-command';
 
 /** The console consumer's lines (timestamp, partition, offset, key, value; tab-separated) as messages. */
 function consumerMessages(lines: string[]): ExpectedMessage[] {

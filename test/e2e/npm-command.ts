@@ -1,0 +1,57 @@
+// `npm <args>` as a user runs it in a terminal, for the npm start suites: its own process
+// group (a terminal's foreground job), its output kept line by line for assertions and
+// failure messages. Also free ports for the services and servers it starts.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { repoRoot } from '../../infra/src/paths';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** A command's output, line by line, kept for assertions and for the failure message. */
+export class Command {
+  readonly lines: string[] = [];
+  readonly exited: Promise<number | null>;
+  readonly child: ChildProcess;
+
+  constructor(args: string[], env: NodeJS.ProcessEnv) {
+    // Own process group, like a terminal's foreground job: Ctrl-C goes to the whole group.
+    this.child = spawn('npm', args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      let rest = '';
+      stream?.on('data', (chunk: Buffer) => {
+        const parts = (rest + chunk.toString('utf8')).split('\n');
+        rest = parts.pop() ?? '';
+        this.lines.push(...parts);
+      });
+    }
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  tail(n = 40): string {
+    return this.lines.slice(-n).join('\n');
+  }
+
+  async waitFor(pattern: RegExp, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.lines.some((l) => pattern.test(l))) {
+      if (!this.alive) throw new Error(`npm ${this.child.spawnargs.slice(1).join(' ')} exited before printing ${pattern}:\n${this.tail()}`);
+      if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs / 1000} s:\n${this.tail()}`);
+      await sleep(250);
+    }
+  }
+}
