@@ -59,7 +59,7 @@ const histogram = (): Histogram => buildHistogram({ lowestDiscernibleValue: 1, h
 const percentiles = (h: Histogram): Percentiles => ({ p50: h.getValueAtPercentile(50), p99: h.getValueAtPercentile(99), max: h.maxValue });
 
 function agreement(id: string, msisdn: string, maxBytes: number): Agreement {
-  return { id, msisdn, signedAt: Date.UTC(2019, 10, 1), serviceStartAt: Date.UTC(2019, 11, 1), billingPeriodTimeZone: ZONE, maxBytesInBillingPeriod: maxBytes };
+  return { id, msisdn, signedAt: Date.UTC(2019, 10, 1), serviceStartAt: Date.UTC(2019, 11, 1), billingPeriodTimeZone: ZONE, maxBytesInBillingPeriod: BigInt(maxBytes) };
 }
 const targetMsisdn = (i: number) => `4872${String(i).padStart(7, '0')}`;
 const targetId = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;

@@ -29,7 +29,7 @@ const agreement = (i: number): Agreement => ({
   signedAt: Date.UTC(2019, 10, 1),
   serviceStartAt: Date.UTC(2019, 11, 1),
   billingPeriodTimeZone: ZONE,
-  maxBytesInBillingPeriod: 5_368_709_120,
+  maxBytesInBillingPeriod: 5_368_709_120n,
 });
 
 /** Resident memory and heap used right after full garbage collections (what the process really holds). */
@@ -56,7 +56,7 @@ export async function memoryBench(total = 100_000, baseline = 1000): Promise<Mem
     const load = async (from: number, to: number) => {
       const as = Array.from({ length: to - from }, (_, k) => agreement(from + k));
       await producer.send(as.map((a) => ({ topic: names.agreements, key: a.msisdn, value: agreementCodec.encode(a), timestamp: a.signedAt })));
-      const records = as.map((a, k) => toImportedRecord({ externalId: `10000000-0000-4000-8000-${String(from + k).padStart(12, '0')}`, recordedAt: Date.UTC(2020, 0, 2) + (from + k), msisdn: a.msisdn, recordedBytes: 1000 }));
+      const records = as.map((a, k) => toImportedRecord({ externalId: `10000000-0000-4000-8000-${String(from + k).padStart(12, '0')}`, recordedAt: Date.UTC(2020, 0, 2) + (from + k), msisdn: a.msisdn, recordedBytes: 1000n }));
       await producer.send(records.map((r) => ({ topic: names.incomingDataRecords, key: r.msisdn, value: importedRecordCodec.encode(r), timestamp: r.recordedAt })));
     };
     await load(0, baseline);

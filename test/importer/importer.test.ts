@@ -62,7 +62,7 @@ describe('importer (real Kafka, importer as a child process)', () => {
       ['8aae90a1-c2e7-33e5-9fab-f8f3e1900906;2020-01-02T00:00+01:00[Europe/Nowhere];48917846822;5', 'invalid-recorded-at'],
       ['8aae90a1-c2e7-33e5-9fab-f8f3e1900906;2020-01-02T00:00+01:00[Europe/Warsaw];48917846822;-5', 'invalid-recorded-bytes'],
       ['8aae90a1-c2e7-33e5-9fab-f8f3e1900906;2020-01-02T00:00+01:00[Europe/Warsaw];48917846822;5.5', 'invalid-recorded-bytes'],
-      ['8aae90a1-c2e7-33e5-9fab-f8f3e1900906;2020-01-02T00:00+01:00[Europe/Warsaw];48917846822;9007199254740993', 'invalid-recorded-bytes'],
+      ['8aae90a1-c2e7-33e5-9fab-f8f3e1900906;2020-01-02T00:00+01:00[Europe/Warsaw];48917846822;9223372036854775808', 'invalid-recorded-bytes'],
       ['', 'blank-line'],
       [`8aae90a1-c2e7-33e5-9fab-f8f3e1900906;${'x'.repeat(300)};48917846822;5`, 'line-too-long'],
       [Buffer.from([0x38, 0x61, 0xff, 0xfe, 0x3b, 0x31]), 'invalid-utf8'],

@@ -25,14 +25,14 @@ export function faultDataset(msisdns: number, stepHours: number): { agreements: 
       signedAt: Date.UTC(2019, 11, 1),
       serviceStartAt: start,
       billingPeriodTimeZone: 'Europe/Warsaw',
-      maxBytesInBillingPeriod: i % 2 === 0 ? 5_368_709_120 : 10_737_418_240,
+      maxBytesInBillingPeriod: i % 2 === 0 ? 5_368_709_120n : 10_737_418_240n,
     });
     let n = 0;
     for (let t = start + HOUR; t < end; t += stepHours * HOUR) {
       const externalId = `10000000-0000-4000-8000-${String(i).padStart(4, '0')}${String(n++).padStart(8, '0')}`;
-      records.push(toImportedRecord({ externalId, recordedAt: t, msisdn, recordedBytes: Math.floor(random() * 40_000_000) }));
+      records.push(toImportedRecord({ externalId, recordedAt: t, msisdn, recordedBytes: BigInt(Math.floor(random() * 40_000_000)) }));
     }
-    records.push(toImportedRecord({ externalId: `20000000-0000-4000-8000-${String(i).padStart(12, '0')}`, recordedAt: Date.UTC(2020, 3, 15), msisdn, recordedBytes: 1 }));
+    records.push(toImportedRecord({ externalId: `20000000-0000-4000-8000-${String(i).padStart(12, '0')}`, recordedAt: Date.UTC(2020, 3, 15), msisdn, recordedBytes: 1n }));
   }
   records.sort((a, b) => a.recordedAt - b.recordedAt || a.msisdn.localeCompare(b.msisdn));
   return { agreements, records };

@@ -33,11 +33,11 @@ function uuid(rnd: () => number): string {
 }
 
 function record(rnd: () => number, msisdn: string, recordedAt: number, recordedBytes: number): ImportedRecord {
-  return { externalId: uuid(rnd), recordedAt, msisdn, recordedBytes, internalId: uuid(rnd) };
+  return { externalId: uuid(rnd), recordedAt, msisdn, recordedBytes: BigInt(recordedBytes), internalId: uuid(rnd) };
 }
 
 function agreement(rnd: () => number, msisdn: string, serviceStartAt: number, zone: string, maxBytes: number, signedAt = serviceStartAt - 7 * DAY): Agreement {
-  return { id: uuid(rnd), msisdn, signedAt, serviceStartAt, billingPeriodTimeZone: zone, maxBytesInBillingPeriod: maxBytes };
+  return { id: uuid(rnd), msisdn, signedAt, serviceStartAt, billingPeriodTimeZone: zone, maxBytesInBillingPeriod: BigInt(maxBytes) };
 }
 
 const DAY = 86_400_000;
@@ -141,7 +141,7 @@ function expectedResult(agreements: Agreement[], arrival: ImportedRecord[], fina
         latestInternalRecordId: w.latestId,
         totalRecordedBytes: w.total,
         billingPeriodTimeZone: w.agreement.billingPeriodTimeZone,
-        maxBytesInBillingPeriod: w.agreement.maxBytesInBillingPeriod,
+        maxBytesInBillingPeriod: Number(w.agreement.maxBytesInBillingPeriod),
         type,
       },
     },
@@ -159,13 +159,13 @@ function expectedResult(agreements: Agreement[], arrival: ImportedRecord[], fina
       w = { agreement: a, year, month, end: periodEnd(year, month, a.billingPeriodTimeZone), total: 0, latestAt: -Infinity, latestId: '', count: 0, exceeded: false };
       windows.set(key, w);
     }
-    w.total += r.recordedBytes;
+    w.total += Number(r.recordedBytes);
     w.count++;
     if (r.recordedAt >= w.latestAt) {
       w.latestAt = r.recordedAt;
       w.latestId = r.internalId;
     }
-    if (!w.exceeded && w.total >= a.maxBytesInBillingPeriod) {
+    if (!w.exceeded && w.total >= Number(a.maxBytesInBillingPeriod)) {
       w.exceeded = true;
       const [k, m] = msg(w, 'DATA_PLAN_EXCEEDED');
       messages.set(k, m);
@@ -595,7 +595,7 @@ describe('ingester behaviour (real Kafka + Cassandra, expected results computed 
     ] as const) {
       const m = byId.get(r.internalId);
       expect(m?.key).toBe(a.id);
-      expect(parse(m!)).toMatchObject({ agreementId: a.id, year: 2020, month: 1, recordedAt: new Date(r.recordedAt).toISOString(), recordedBytes: r.recordedBytes });
+      expect(parse(m!)).toMatchObject({ agreementId: a.id, year: 2020, month: 1, recordedAt: new Date(r.recordedAt).toISOString(), recordedBytes: Number(r.recordedBytes) });
     }
     expect(await h.metric('ingester_records_late_total')).toBe(2);
     const stored = await storedWindows(h, [agreementOf(a1, 2020, 1), agreementOf(a2, 2020, 1)]);

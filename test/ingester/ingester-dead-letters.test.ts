@@ -12,7 +12,7 @@ import { IngesterHarness } from './ingester-harness';
 const utc = (iso: string): number => Date.parse(iso);
 
 function record(msisdn: string, iso: string, recordedBytes: number): ImportedRecord {
-  return { externalId: randomUUID(), recordedAt: utc(iso), msisdn, recordedBytes, internalId: randomUUID() };
+  return { externalId: randomUUID(), recordedAt: utc(iso), msisdn, recordedBytes: BigInt(recordedBytes), internalId: randomUUID() };
 }
 
 function parse(m: IncomingMessage): Record<string, unknown> {
@@ -48,7 +48,7 @@ describe('ingester dead letters (real Kafka + Cassandra)', () => {
       signedAt: utc('2019-12-01T00:00:00Z'),
       serviceStartAt: utc('2019-12-15T00:00:00Z'),
       billingPeriodTimeZone: 'Europe/Warsaw',
-      maxBytesInBillingPeriod: 1000,
+      maxBytesInBillingPeriod: 1000n,
     };
     const goodWire = JSON.parse(h.agreementMessage(good).value as string) as Record<string, unknown>;
     const aTopic = h.topics.agreements;
@@ -146,7 +146,7 @@ describe('ingester dead letters (real Kafka + Cassandra)', () => {
       signedAt: utc('2019-11-01T00:00:00Z'),
       serviceStartAt: utc('2019-12-01T00:00:00Z'),
       billingPeriodTimeZone: 'Europe/Warsaw',
-      maxBytesInBillingPeriod: 1e12,
+      maxBytesInBillingPeriod: 10n ** 12n,
     };
     await h.start();
     await h.send([h.agreementMessage(agreement)]);
@@ -172,7 +172,7 @@ describe('ingester dead letters (real Kafka + Cassandra)', () => {
       const d = byId.get(r.internalId);
       expect(d?.key).toBe(h.topics.incomingDataRecords);
       const v = parse(d!);
-      expect(v).toMatchObject({ reason, record: { internalId: r.internalId, msisdn: orphan, recordedBytes: r.recordedBytes } });
+      expect(v).toMatchObject({ reason, record: { internalId: r.internalId, msisdn: orphan, recordedBytes: Number(r.recordedBytes) } });
       expect(v.source).toMatchObject({ topic: h.topics.incomingDataRecords, partition });
       expect(typeof v.message).toBe('string');
     }

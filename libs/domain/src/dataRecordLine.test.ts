@@ -18,7 +18,7 @@ describe('parseDataRecordLine', () => {
         externalId: '8aae90a1-c2e7-33e5-9fab-f8f3e1900906',
         recordedAt: Date.UTC(2020, 0, 1, 23),
         msisdn: '48917846822',
-        recordedBytes: 825012938,
+        recordedBytes: 825012938n,
       },
     });
   });
@@ -28,11 +28,26 @@ describe('parseDataRecordLine', () => {
     expect(r.ok && r.value.externalId).toBe('8aae90a1-c2e7-33e5-9fab-f8f3e1900906');
   });
 
-  it('keeps byte counts above 2^32 and up to 2^53 − 1 exact', () => {
-    const r = parseDataRecordLine(GOOD.replace(/;\d+$/, ';9007199254740991'));
-    expect(r.ok && r.value.recordedBytes).toBe(Number.MAX_SAFE_INTEGER);
-    const z = parseDataRecordLine(GOOD.replace(/;\d+$/, ';0'));
-    expect(z.ok && z.value.recordedBytes).toBe(0);
+  it.each([
+    ['0', 0n],
+    ['2^53 − 1', 9007199254740991n],
+    ['2^53', 9007199254740992n],
+    ['2^53 + 1', 9007199254740993n],
+    ['2^63 − 1', 9223372036854775807n],
+  ])('keeps byte counts exact up to 2^63 − 1: %s', (_name, bytes) => {
+    const r = parseDataRecordLine(GOOD.replace(/;\d+$/, `;${bytes}`));
+    expect(r.ok && r.value.recordedBytes).toBe(bytes);
+  });
+
+  it.each([
+    ['2^63', '9223372036854775808'],
+    ['2^64', '18446744073709551616'],
+    ['20 digits', '99999999999999999999'],
+    ['30 digits', '123456789012345678901234567890'],
+  ])('refuses %s bytes, naming the limit 2^63 − 1', (_name, bytes) => {
+    const e = failure(GOOD.replace(/;\d+$/, `;${bytes}`));
+    expect([e.reason, e.field, e.value]).toEqual(['invalid-recorded-bytes', 'recordedBytes', bytes]);
+    expect(e.message).toBe(`recordedBytes "${bytes}": must not exceed 9223372036854775807 (2^63 − 1)`);
   });
 
   it('rejects a blank line', () => {
@@ -78,8 +93,8 @@ describe('parseDataRecordLine', () => {
     ['leading zero', '05'],
     ['empty', ''],
     ['hex', '0x10'],
-    ['past 2^53 − 1', '9007199254740992'],
-    ['far past 2^53', '123456789012345678901234567890'],
+    ['past 2^63 − 1', '9223372036854775808'],
+    ['far past 2^63', '123456789012345678901234567890'],
   ])('rejects %s byte counts (%j)', (_name, bytes) => {
     const e = failure(GOOD.replace(/;\d+$/, `;${bytes}`));
     expect([e.reason, e.field, e.value]).toEqual(['invalid-recorded-bytes', 'recordedBytes', bytes]);

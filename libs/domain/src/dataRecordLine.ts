@@ -4,7 +4,7 @@ import { DataRecordLineError, type DataRecordLineErrorReason, type DataRecordLin
 import { internalRecordId } from './internalId';
 import type { ImportedRecord, RecordSource } from './messages/importedRecord';
 import { err, ok, type Result } from './result';
-import { byteCountTextSchema, msisdnSchema, timestampSchema, uuidSchema } from './scalars';
+import { byteCountTextSchema, MAX_BYTE_COUNT, msisdnSchema, timestampSchema, uuidSchema } from './scalars';
 import { formatZonedTimestamp, parseTimestamp } from './timestamp';
 
 export interface DataRecordLine {
@@ -13,13 +13,14 @@ export interface DataRecordLine {
   /** Epoch milliseconds. */
   readonly recordedAt: number;
   readonly msisdn: string;
-  readonly recordedBytes: number;
+  /** 0 … 2^63 − 1, exact. */
+  readonly recordedBytes: bigint;
 }
 
 const FIELDS: readonly {
   field: DataRecordLineField;
   reason: DataRecordLineErrorReason;
-  schema: z.ZodType<string | number, string>;
+  schema: z.ZodType<string | number | bigint, string>;
 }[] = [
   { field: 'externalId', reason: 'invalid-external-id', schema: uuidSchema },
   { field: 'recordedAt', reason: 'invalid-recorded-at', schema: timestampSchema },
@@ -37,8 +38,9 @@ const BYTE_COUNT = /^(?:0|[1-9]\d*)$/;
 function parseValidLine(parts: readonly string[]): DataRecordLine | undefined {
   const [externalId = '', recordedAtText = '', msisdn = '', bytesText = ''] = parts;
   if (!UUID.test(externalId) || !MSISDN.test(msisdn) || !BYTE_COUNT.test(bytesText)) return undefined;
-  const recordedBytes = Number(bytesText);
-  if (recordedBytes > Number.MAX_SAFE_INTEGER) return undefined;
+  // Up to 15 digits a double is exact and BigInt(number) is the cheaper conversion.
+  const recordedBytes = bytesText.length <= 15 ? BigInt(Number(bytesText)) : bytesText.length <= 19 ? BigInt(bytesText) : MAX_BYTE_COUNT + 1n;
+  if (recordedBytes > MAX_BYTE_COUNT) return undefined;
   const recordedAt = parseTimestamp(recordedAtText);
   if (!recordedAt.ok) return undefined;
   return { externalId: externalId.toLowerCase(), recordedAt: recordedAt.value, msisdn, recordedBytes };
@@ -66,7 +68,7 @@ export function parseDataRecordLine(rawLine: string): Result<DataRecordLine, Dat
   }
   const valid = parseValidLine(parts);
   if (valid) return ok(valid);
-  const values: (string | number)[] = [];
+  const values: (string | number | bigint)[] = [];
   for (const [i, { field, reason, schema }] of FIELDS.entries()) {
     const text = parts[i] ?? '';
     const parsed = schema.safeParse(text);
@@ -76,7 +78,7 @@ export function parseDataRecordLine(rawLine: string): Result<DataRecordLine, Dat
     }
     values.push(parsed.data);
   }
-  const [externalId, recordedAt, msisdn, recordedBytes] = values as [string, number, string, number];
+  const [externalId, recordedAt, msisdn, recordedBytes] = values as [string, number, string, bigint];
   return ok({ externalId, recordedAt, msisdn, recordedBytes });
 }
 

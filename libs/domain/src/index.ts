@@ -7,6 +7,7 @@ export {
   msisdnSchema,
   byteCountSchema,
   byteCountTextSchema,
+  MAX_BYTE_COUNT,
   timestampSchema,
   timeZoneSchema,
   monthSchema,
@@ -14,6 +15,7 @@ export {
 } from './scalars';
 export { INTERNAL_RECORD_ID_NAMESPACE, internalRecordIdName, internalRecordId, type RecordIdentity } from './internalId';
 export { parseDataRecordLine, formatDataRecordLine, toImportedRecord, type DataRecordLine } from './dataRecordLine';
+export { parseExact, stringifyExact, toWireInteger } from './exactJson';
 export { defineCodec, type Codec } from './messages/codec';
 export { agreementSchema, agreementCodec, javaAgreementCodec, type Agreement, type AgreementWire } from './messages/agreement';
 export {

@@ -21,6 +21,13 @@ describe('internalRecordId', () => {
     expect(id).toMatchInlineSnapshot(`"bc67d291-379d-5f68-a5f4-aa77971a8604"`);
   });
 
+  it('is the same whether recordedBytes is a number or a bigint (ids of records imported before bigint byte counts do not change)', () => {
+    expect(internalRecordId({ ...record, recordedBytes: 362570622n })).toBe('bc67d291-379d-5f68-a5f4-aa77971a8604');
+    expect(internalRecordIdName({ ...record, recordedBytes: 9223372036854775807n })).toBe(
+      'mobilecs/data-record/v1;523d8cc7-e611-3508-90bc-fab260b2973e;48917846822;1578697200000;9223372036854775807',
+    );
+  });
+
   it('is the same for the same record imported twice, whatever the case of the externalId', () => {
     expect(internalRecordId({ ...record, externalId: record.externalId.toUpperCase() })).toBe(internalRecordId(record));
   });

@@ -13,7 +13,8 @@ export interface RecordIdentity {
   readonly msisdn: string;
   /** Epoch milliseconds. */
   readonly recordedAt: number;
-  readonly recordedBytes: number;
+  /** Written in decimal digits: a bigint and a number of the same value give the same name. */
+  readonly recordedBytes: bigint | number;
 }
 
 /**

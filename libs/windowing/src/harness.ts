@@ -3,6 +3,8 @@
 // back everything it emitted, without Kafka or Cassandra.
 import {
   parseDataRecordLine,
+  parseExact,
+  stringifyExact,
   toImportedRecord,
   type Aggregate,
   type Agreement,
@@ -66,9 +68,9 @@ export class UsageHarness {
     return this.emit(this.processor.advanceWatermarkTo(watermarkMs));
   }
 
-  /** Simulates a restart: rebuilds the processor from a JSON round trip of its snapshot. */
+  /** Simulates a restart: rebuilds the processor from an exact JSON round trip of its snapshot (as the ingester writes and reads it). */
   restartFromSnapshot(): void {
-    const json: unknown = JSON.parse(JSON.stringify(this.processor.snapshot()));
+    const json: unknown = parseExact(stringifyExact(this.processor.snapshot()));
     const restored = UsageProcessor.restore(this.config, json);
     if (!restored.ok) throw restored.error;
     const partitions = this.processor.assignedPartitions();
@@ -79,7 +81,7 @@ export class UsageHarness {
   /** Simulates a restart that replays the drained changelog (last value per key wins). */
   restartFromChangelog(): void {
     const latest = new Map<string, unknown>();
-    for (const c of this.changelog) latest.set(c.key, c.value === null ? null : JSON.parse(JSON.stringify(c.value)));
+    for (const c of this.changelog) latest.set(c.key, c.value === null ? null : parseExact(stringifyExact(c.value)));
     const partitions = this.processor.assignedPartitions();
     this.processor = new UsageProcessor(this.config);
     this.processor.assignPartitions(partitions);

@@ -22,7 +22,8 @@ export interface HoldLimits {
   readonly maxHoldMs: number;
 }
 
-export type DeadLetterReason = 'hold-overflow' | 'hold-expired' | 'recorded-at-in-future';
+/** Why a record went to dead letters; 'total-overflow': its bytes would take its window's total past 2^63 − 1. */
+export type DeadLetterReason = 'hold-overflow' | 'hold-expired' | 'recorded-at-in-future' | 'total-overflow';
 
 export interface DeadLetterOutput {
   readonly kind: 'dead-letter';

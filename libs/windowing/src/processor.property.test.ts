@@ -1,5 +1,5 @@
 // Properties of the composed processor (fast-check).
-import type { Agreement, ImportedRecord } from '@mobilecs/domain';
+import { stringifyExact, type Agreement, type ImportedRecord } from '@mobilecs/domain';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UsageHarness } from './harness';
@@ -97,7 +97,7 @@ function interleave<T>(queues: T[][], picks: number[]): T[] {
 }
 
 const canonical = (outs: UsageOutput[]): string[] =>
-  outs.map(({ partition: _p, ...rest }) => JSON.stringify(rest)).sort();
+  outs.map(({ partition: _p, ...rest }) => stringifyExact(rest)).sort();
 
 function events(s: Scenario): Event[] {
   return [
@@ -156,7 +156,7 @@ describe('UsageProcessor properties', () => {
           expect(seen.has(k)).toBe(false);
           seen.add(k);
         }
-        const sum = (xs: number[]): number => xs.reduce((x, y) => x + y, 0);
+        const sum = (xs: bigint[]): bigint => xs.reduce((x, y) => x + y, 0n);
         const counted = sum(h.aggregates().filter((a) => a.type === 'BILLING_PERIOD_CLOSED').map((a) => a.totalRecordedBytes));
         const input = sum(s.records.map((r) => r.recordedBytes));
         const late = sum(h.late().map((l) => l.record.recordedBytes));

@@ -15,7 +15,7 @@ describe('window triggers', () => {
     expect(h.aggregates()).toEqual([]);
     h.record(record(M, '2020-01-06T00:00:00Z', 40)); // total 100 = max: reached
     h.record(record(M, '2020-01-07T00:00:00Z', 40));
-    expect(h.aggregates().map((a) => [a.type, a.totalRecordedBytes])).toEqual([['DATA_PLAN_EXCEEDED', 100]]);
+    expect(h.aggregates().map((a) => [a.type, a.totalRecordedBytes])).toEqual([['DATA_PLAN_EXCEEDED', 100n]]);
     expect(h.aggregateOutputs()[0]?.timestampMs).toBe(WARSAW_JAN_END - 1);
   });
 
@@ -26,7 +26,7 @@ describe('window triggers', () => {
     h.record(record(M, WARSAW_JAN_END - 1, 5)); // watermark = end − 2: still open
     expect(h.aggregates()).toEqual([]);
     h.record(record(M, WARSAW_JAN_END, 5)); // watermark = end − 1: closes January
-    expect(h.aggregates()).toMatchObject([{ type: 'BILLING_PERIOD_CLOSED', month: 1, totalRecordedBytes: 10 }]);
+    expect(h.aggregates()).toMatchObject([{ type: 'BILLING_PERIOD_CLOSED', month: 1, totalRecordedBytes: 10n }]);
     expect(h.processor.snapshotKey(`${agreement({ msisdn: M }).id}|2020-1`)).toBeNull();
     h.advanceWatermarkTo(WARSAW_JAN_END + 10);
     expect(h.aggregates()).toHaveLength(1);
@@ -42,7 +42,7 @@ describe('window triggers', () => {
     h.record(b);
     h.record(c);
     h.advanceWatermarkTo(WARSAW_JAN_END);
-    expect(h.aggregates()[0]).toMatchObject({ latestRecordedAt: a.recordedAt, latestInternalRecordId: c.internalId, totalRecordedBytes: 3 });
+    expect(h.aggregates()[0]).toMatchObject({ latestRecordedAt: a.recordedAt, latestInternalRecordId: c.internalId, totalRecordedBytes: 3n });
   });
 
   it('reports a late record (window already closed): stored, not counted, on the late output', () => {
@@ -53,9 +53,9 @@ describe('window triggers', () => {
     const late = record(M, '2020-01-20T00:00:00Z', 1000);
     const out = h.record(late);
     expect(out.map((o) => o.kind)).toEqual(['data-record', 'late']);
-    expect(h.late()[0]).toMatchObject({ key: agreement({ msisdn: M }).id, record: { month: 1, recordedBytes: 1000 } });
+    expect(h.late()[0]).toMatchObject({ key: agreement({ msisdn: M }).id, record: { month: 1, recordedBytes: 1000n } });
     expect(h.late()[0]?.message).toContain('already closed');
-    expect(h.aggregates()).toMatchObject([{ type: 'BILLING_PERIOD_CLOSED', totalRecordedBytes: 7 }]);
+    expect(h.aggregates()).toMatchObject([{ type: 'BILLING_PERIOD_CLOSED', totalRecordedBytes: 7n }]);
   });
 
   it('allowed lateness keeps the window open longer, then closes it once', () => {
@@ -66,7 +66,7 @@ describe('window triggers', () => {
     h.record(record(M, '2020-01-20T00:00:00Z', 3)); // counted
     expect(h.aggregates()).toEqual([]);
     h.record(record(M, '2020-02-03T00:00:00Z', 1)); // watermark = end − 1 + 2 days: closes
-    expect(h.aggregates()).toMatchObject([{ type: 'BILLING_PERIOD_CLOSED', month: 1, totalRecordedBytes: 10 }]);
+    expect(h.aggregates()).toMatchObject([{ type: 'BILLING_PERIOD_CLOSED', month: 1, totalRecordedBytes: 10n }]);
     h.record(record(M, '2020-01-21T00:00:00Z', 3));
     expect(h.late()).toHaveLength(1);
   });
@@ -79,7 +79,7 @@ describe('window triggers', () => {
     h.record(record(M, '2020-01-31T22:30:00Z', 1)); // 30 min out of order: still counted
     expect(h.late()).toEqual([]);
     h.record(record(M, WARSAW_JAN_END + 3_600_000, 1));
-    expect(h.aggregates()).toMatchObject([{ totalRecordedBytes: 2 }]);
+    expect(h.aggregates()).toMatchObject([{ totalRecordedBytes: 2n }]);
   });
 });
 
@@ -122,7 +122,7 @@ describe('watermark across partitions', () => {
     const fresh = new UsageProcessor();
     for (const c of changelog.filter((x) => x.partition === 0)) expect(fresh.restoreKey(c.key, c.value).ok).toBe(true);
     expect(fresh.snapshotKey(M)).toMatchObject({ kind: 'matching', partition: 0 });
-    expect(fresh.advanceWatermarkTo(WARSAW_JAN_END)).toMatchObject([{ kind: 'aggregate', aggregate: { totalRecordedBytes: 5 } }]);
+    expect(fresh.advanceWatermarkTo(WARSAW_JAN_END)).toMatchObject([{ kind: 'aggregate', aggregate: { totalRecordedBytes: 5n } }]);
   });
 
   it('a restored partition remembers how far its windows were closed, even if other partitions lag', () => {
@@ -156,7 +156,7 @@ describe('wall-clock close policy', () => {
     h.record(record(M, '2020-01-31T22:59:00Z', 5));
     h.setCaughtUp(0);
     expect(h.advanceWallClock(60_000)).toEqual([]); // end + 55 s: within grace
-    expect(h.advanceWallClock(6_000)).toMatchObject([{ kind: 'aggregate', aggregate: { type: 'BILLING_PERIOD_CLOSED', totalRecordedBytes: 5 } }]);
+    expect(h.advanceWallClock(6_000)).toMatchObject([{ kind: 'aggregate', aggregate: { type: 'BILLING_PERIOD_CLOSED', totalRecordedBytes: 5n } }]);
     expect(h.advanceWallClock(60_000)).toEqual([]); // once
     h.record(record(M, '2020-01-31T22:59:30Z', 5));
     expect(h.late()).toHaveLength(1);
@@ -248,10 +248,10 @@ describe('matching (system.md §4)', () => {
 
   it('a corrected agreement (same id) replaces the old one', () => {
     const h = new UsageHarness();
-    h.agreement({ ...early, maxBytesInBillingPeriod: 1_000 });
-    h.agreement({ ...early, maxBytesInBillingPeriod: 10 });
+    h.agreement({ ...early, maxBytesInBillingPeriod: 1_000n });
+    h.agreement({ ...early, maxBytesInBillingPeriod: 10n });
     h.record(record(M, '2020-01-10T00:00:00Z', 10));
-    expect(h.aggregates()).toMatchObject([{ type: 'DATA_PLAN_EXCEEDED', maxBytesInBillingPeriod: 10 }]);
+    expect(h.aggregates()).toMatchObject([{ type: 'DATA_PLAN_EXCEEDED', maxBytesInBillingPeriod: 10n }]);
   });
 });
 
@@ -293,10 +293,10 @@ describe('UsageProcessor queries', () => {
     if (!a.ok) throw a.error;
     h.agreement(a.value);
     h.line('8aae90a1-c2e7-33e5-9fab-f8f3e1900906;2020-01-02T00:00+01:00[Europe/Warsaw];48917846822;825012938');
-    expect(h.processor.openWindows(a.value.id).map((w) => [w.year, w.month, w.totalBytes])).toEqual([[2020, 1, 825012938]]);
+    expect(h.processor.openWindows(a.value.id).map((w) => [w.year, w.month, w.totalBytes])).toEqual([[2020, 1, 825012938n]]);
     // A February record moves the watermark past January: January closes, February is open.
     h.line('d368ad26-f79c-32d4-bf23-e9306ba5e302;2020-02-03T00:00+01:00[Europe/Warsaw];48917846822;416128078');
-    expect(h.processor.openWindows(a.value.id).map((w) => [w.year, w.month, w.totalBytes])).toEqual([[2020, 2, 416128078]]);
+    expect(h.processor.openWindows(a.value.id).map((w) => [w.year, w.month, w.totalBytes])).toEqual([[2020, 2, 416128078n]]);
     expect(h.processor.openWindows('00000000-0000-0000-0000-000000000000')).toEqual([]);
     expect(h.processor.windowCount()).toBe(1);
     expect(h.processor.holdingCount()).toBe(0);

@@ -203,19 +203,26 @@ export class UsageProcessor {
       recordedBytes: record.recordedBytes,
     };
     const base = { partition, key: agreement.id, timestampMs: record.recordedAt, record: data };
-    const out: UsageOutput[] = [{ kind: 'data-record', ...base }];
     const key = windowKey(agreement.id, period.year, period.month);
     const existing = this.windows.get(key);
     const applied = this.applied(partition);
     if (existing?.closed || (applied !== null && applied >= BillingWindow.closesAt(period, this.allowedLatenessMs))) {
-      out.push({
-        kind: 'late',
-        ...base,
-        message: `billing period ${period.year}-${period.month} (${period.zone}) of agreement ${agreement.id} was already closed`,
-      });
-      return out;
+      return [
+        { kind: 'data-record', ...base },
+        {
+          kind: 'late',
+          ...base,
+          message: `billing period ${period.year}-${period.month} (${period.zone}) of agreement ${agreement.id} was already closed`,
+        },
+      ];
     }
-    const { window, exceeded } = BillingWindow.add(existing ?? BillingWindow.open(agreement, period, partition), data, agreement);
+    const current = existing ?? BillingWindow.open(agreement, period, partition);
+    // A total past 2^63 − 1 could not be written anywhere: the record is neither counted
+    // nor stored, and the window stays exactly as it was.
+    const overflow = BillingWindow.overflowMessage(current, data);
+    if (overflow !== undefined) return [{ kind: 'dead-letter', partition, reason: 'total-overflow', message: overflow, record }];
+    const out: UsageOutput[] = [{ kind: 'data-record', ...base }];
+    const { window, exceeded } = BillingWindow.add(current, data, agreement);
     this.setWindow(key, window);
     if (exceeded) out.push(exceeded);
     return out;

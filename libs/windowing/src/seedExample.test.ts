@@ -75,7 +75,7 @@ describe('seed example: one agreement, 31 daily records from 2 January 2020', ()
     const records = run().dataRecords();
     expect(records).toHaveLength(31);
     expect(records.filter((r) => r.month === 1)).toHaveLength(30);
-    expect(records.filter((r) => r.month === 2).map((r) => r.recordedBytes)).toEqual([253703631]);
+    expect(records.filter((r) => r.month === 2).map((r) => r.recordedBytes)).toEqual([253703631n]);
   });
 
   it('keeps the February window open (no message), with no late or dead-lettered records', () => {
@@ -99,7 +99,7 @@ describe('seed example: one agreement, 31 daily records from 2 January 2020', ()
         }
         h.line(line, 0);
       });
-      expect(h.aggregates().map((a) => a.totalRecordedBytes)).toEqual([5697948758, 13559994361]);
+      expect(h.aggregates().map((a) => a.totalRecordedBytes)).toEqual([5697948758n, 13559994361n]);
     }
   });
 });

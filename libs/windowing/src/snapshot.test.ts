@@ -30,7 +30,7 @@ const v0Snapshot = {
         latestInternalRecordId: '00000000-0000-4000-8000-0000000000ff',
       },
     ],
-    [M, { kind: 'matching', partition: 0, msisdn: M, agreements: [A], held: [] }],
+    [M, { kind: 'matching', partition: 0, msisdn: M, agreements: [{ ...A, maxBytesInBillingPeriod: 100 }], held: [] }],
   ],
 };
 
@@ -54,14 +54,14 @@ describe('state snapshots', () => {
     const out = p.onRecord(record(M, '2020-01-11T00:00:00Z', 10), 0, 0);
     expect(out.map((o) => (o.kind === 'aggregate' ? [o.aggregate.type, o.aggregate.totalRecordedBytes] : o.kind))).toEqual([
       'data-record',
-      ['DATA_PLAN_EXCEEDED', 100],
+      ['DATA_PLAN_EXCEEDED', 100n],
     ]);
   });
 
   it('restoreKey migrates v0 changelog values one by one', () => {
     const p = new UsageProcessor();
     for (const [key, value] of v0Snapshot.entries) expect(p.restoreKey(key as string, value).ok).toBe(true);
-    expect(p.advanceWatermarkTo(FEB)).toMatchObject([{ kind: 'aggregate', aggregate: { type: 'BILLING_PERIOD_CLOSED', totalRecordedBytes: 90 } }]);
+    expect(p.advanceWatermarkTo(FEB)).toMatchObject([{ kind: 'aggregate', aggregate: { type: 'BILLING_PERIOD_CLOSED', totalRecordedBytes: 90n } }]);
   });
 
   it('restoreKey(key, null) deletes a key (changelog tombstone)', () => {

@@ -4,8 +4,12 @@
 //
 //   v0 (first draft, no version field): windows kept the total as a decimal string
 //       `total` and the trigger flag as `exceeded`; no wall-clock "closed" marker.
-//   v1 (current): `v: 1`, totals as safe-integer numbers, `exceededEmitted`, `closed`.
-import { DomainError, type ValidationIssue } from '@mobilecs/domain';
+//   v1 (current): `v: 1`, `exceededEmitted`, `closed`; byte counts (totals, plans, held
+//       records) as JSON numbers, exact up to 2^63 − 1: in a value they are numbers up to
+//       2^53 − 1 (all that was ever written before bigint totals) and bigints beyond, so
+//       values stay plain JSON for JSON.stringify and the ingester's stringifyExact /
+//       parseExact carry the large ones digit for digit.
+import { DomainError, MAX_BYTE_COUNT, toWireInteger, type ValidationIssue } from '@mobilecs/domain';
 import { z } from 'zod';
 import { AgreementMatcher, type MatchingState } from './matcher';
 import type { WindowState } from './window';
@@ -27,7 +31,8 @@ export class SnapshotError extends DomainError {
 }
 
 const safeInt = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
-const bytes = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** A byte count in a value: a safe-integer number, or a bigint up to 2^63 − 1. */
+const bytes = z.union([z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), z.bigint().min(0n).max(MAX_BYTE_COUNT)]);
 const partition = z.number().int().min(0);
 
 const storedAgreement = z.object({
@@ -96,7 +101,7 @@ const windowV0 = z
     total: z.string().regex(/^(?:0|[1-9]\d*)$/),
     exceeded: z.boolean(),
   })
-  .transform(({ total, exceeded, v: _v, ...rest }): WindowValue => ({ v: 1, ...rest, totalBytes: Number(total), exceededEmitted: exceeded, closed: false }))
+  .transform(({ total, exceeded, v: _v, ...rest }): WindowValue => ({ v: 1, ...rest, totalBytes: toWireInteger(BigInt(total)), exceededEmitted: exceeded, closed: false }))
   .pipe(windowV1);
 const matchingV0 = z.object({ ...noVersion, ...matchingBody }).transform(({ v: _v, ...m }): MatchingValue => ({ v: 1, ...m }));
 const partitionV0 = z.object({ ...noVersion, ...partitionBody }).transform(({ v: _v, ...p }): PartitionValue => ({ v: 1, ...p }));
@@ -133,8 +138,8 @@ export function matchingToValue(s: MatchingState): MatchingValue {
     kind: 'matching',
     partition: s.partition,
     msisdn: s.msisdn,
-    agreements: s.agreements.map((a) => ({ ...a })),
-    held: s.held.map((r) => ({ ...r })),
+    agreements: s.agreements.map((a) => ({ ...a, maxBytesInBillingPeriod: toWireInteger(a.maxBytesInBillingPeriod) })),
+    held: s.held.map((r) => ({ ...r, recordedBytes: toWireInteger(r.recordedBytes) })),
   };
 }
 
@@ -143,18 +148,19 @@ export function matchingFromValue(v: MatchingValue): MatchingState {
   const empty = AgreementMatcher.empty(v.msisdn, v.partition);
   return {
     ...empty,
-    agreements: v.agreements.length > 0 ? v.agreements.map(AgreementMatcher.compact) : empty.agreements,
-    held: v.held.length > 0 ? v.held : empty.held,
+    agreements:
+      v.agreements.length > 0 ? v.agreements.map((a) => AgreementMatcher.compact({ ...a, maxBytesInBillingPeriod: BigInt(a.maxBytesInBillingPeriod) })) : empty.agreements,
+    held: v.held.length > 0 ? v.held.map((r) => ({ ...r, recordedBytes: BigInt(r.recordedBytes) })) : empty.held,
   };
 }
 
 export function windowToValue(w: WindowState): WindowValue {
-  return { v: 1, kind: 'window', ...w };
+  return { v: 1, kind: 'window', ...w, maxBytes: toWireInteger(w.maxBytes), totalBytes: toWireInteger(w.totalBytes) };
 }
 
 export function windowFromValue(v: WindowValue): WindowState {
   const { v: _v, kind: _kind, ...w } = v;
-  return w;
+  return { ...w, maxBytes: BigInt(w.maxBytes), totalBytes: BigInt(w.totalBytes) };
 }
 
 /** State keys: msisdn (digits) for matching, `${agreementId}|${year}-${month}` for windows, `partition:${n}` for watermark progress. */

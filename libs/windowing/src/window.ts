@@ -1,8 +1,10 @@
 // The window state machine per (agreement, billing period), system.md §5:
 //   add record  → total += bytes; DATA_PLAN_EXCEEDED once, at the first record with total ≥ max
+//                 (totals are exact bigints; a record that would take the total past
+//                 2^63 − 1 is refused, see overflowMessage, and the window stays as it was)
 //   close       → BILLING_PERIOD_CLOSED once with the final total; then only a "closed"
 //                 marker remains (until the watermark makes lateness obvious), or nothing.
-import type { Aggregate, Agreement, DataPlanTrigger, DataRecord } from '@mobilecs/domain';
+import { MAX_BYTE_COUNT, type Aggregate, type Agreement, type DataPlanTrigger, type DataRecord } from '@mobilecs/domain';
 import type { BillingPeriod } from './billingPeriod';
 
 export interface WindowState {
@@ -15,8 +17,9 @@ export interface WindowState {
   /** Input partition that owns the window (the msisdn's partition). */
   readonly partition: number;
   /** From the agreement of the latest record added, so a corrected agreement wins. */
-  readonly maxBytes: number;
-  readonly totalBytes: number;
+  readonly maxBytes: bigint;
+  /** Exact, 0 … 2^63 − 1 (MAX_BYTE_COUNT). */
+  readonly totalBytes: bigint;
   readonly latestRecordedAt: number | null;
   readonly latestInternalRecordId: string | null;
   readonly exceededEmitted: boolean;
@@ -49,7 +52,7 @@ function open(agreement: Agreement, period: BillingPeriod, partition: number): W
     endMs: period.endMs,
     partition,
     maxBytes: agreement.maxBytesInBillingPeriod,
-    totalBytes: 0,
+    totalBytes: 0n,
     latestRecordedAt: null,
     latestInternalRecordId: null,
     exceededEmitted: false,
@@ -78,7 +81,20 @@ function toAggregate(w: WindowState, type: DataPlanTrigger): AggregateOutput {
   };
 }
 
-/** Adds a (not late) record; returns the new state and DATA_PLAN_EXCEEDED if this record crossed the plan. */
+/**
+ * Why the record cannot be added: its bytes would take the total past 2^63 − 1 (Java's
+ * long, Cassandra's bigint, the limit of every byte count on the wire); undefined when it can.
+ */
+function overflowMessage(w: WindowState, record: DataRecord): string | undefined {
+  if (w.totalBytes + record.recordedBytes <= MAX_BYTE_COUNT) return undefined;
+  return (
+    `record ${record.internalRecordId} of ${record.recordedBytes} B not counted: billing period ${w.year}-${w.month} (${w.zone}) ` +
+    `of agreement ${w.agreementId} already totals ${w.totalBytes} B, and ${w.totalBytes} + ${record.recordedBytes} ` +
+    `would exceed ${MAX_BYTE_COUNT} B (2^63 − 1)`
+  );
+}
+
+/** Adds a (not late) record that does not overflow the total (see overflowMessage); returns the new state and DATA_PLAN_EXCEEDED if this record crossed the plan. */
 function add(w: WindowState, record: DataRecord, agreement: Agreement): { window: WindowState; exceeded?: AggregateOutput } {
   // Latest = max recordedAt; on a tie the later arrival wins (>=).
   const isLatest = w.latestRecordedAt === null || record.recordedAt >= w.latestRecordedAt;
@@ -106,4 +122,4 @@ function closesAt(w: Pick<WindowState, 'endMs'>, allowedLatenessMs: number): num
   return w.endMs - 1 + allowedLatenessMs;
 }
 
-export const BillingWindow = { open, add, close, closesAt, toAggregate, key: windowKey } as const;
+export const BillingWindow = { open, add, overflowMessage, close, closesAt, toAggregate, key: windowKey } as const;

@@ -152,14 +152,27 @@ describe('data-record reads and upserts', () => {
     expect(rest.text).toContain('"recordedBytes":9007199254740991');
     const query = { query: `{ findDataRecords(agreementId: "${AGREEMENT}", year: 2020, month: 1) { recordedBytes } }` };
     expect((await request(app).post('/graphql').send(query)).text).toBe('{"data":{"findDataRecords":[{"recordedBytes":9007199254740991}]}}');
-    // Beyond 2^53 (not writable through the API, whose domain limit is 2^53 − 1, but readable if stored):
+    // Beyond 2^53, up to 2^63 − 1: a JSON number in the PUT body, parsed exactly.
     store.rows.clear();
-    await store.upsert([
-      { agreementId: AGREEMENT, year: 2020, month: 1, recordedAt: 0, internalRecordId: body.internalRecordId, recordedBytes: 2n ** 62n + 1n },
-    ]);
-    expect((await request(app).get(`/api/data-records/${AGREEMENT}/2020/1`)).text).toContain('"recordedBytes":4611686018427387905}');
-    expect((await request(app).post('/graphql').send(query)).text).toBe('{"data":{"findDataRecords":[{"recordedBytes":"4611686018427387905"}]}}');
-    expect((await request(app).get(`/api/data-records/${AGREEMENT}/2020/1/total-data-used`)).text).toMatch(/^4611686018427387905 B\n/);
+    const put = await request(app)
+      .put(`/api/data-records/${AGREEMENT}`)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ ...body, recordedBytes: 0 }).replace('"recordedBytes":0', '"recordedBytes":9223372036854775807'))
+      .expect(200);
+    expect(put.text).toContain('"recordedBytes":9223372036854775807}');
+    expect((await request(app).get(`/api/data-records/${AGREEMENT}/2020/1`)).text).toContain('"recordedBytes":9223372036854775807}');
+    expect((await request(app).post('/graphql').send(query)).text).toBe('{"data":{"findDataRecords":[{"recordedBytes":"9223372036854775807"}]}}');
+    expect((await request(app).get(`/api/data-records/${AGREEMENT}/2020/1/total-data-used`)).text).toMatch(/^9223372036854775807 B\n/);
+    // GraphQL variables are parsed exactly too.
+    const mutation = `mutation($r: DataRecordUpsertRequest!) { upsertDataRecord(agreementId: "${AGREEMENT}", upsertRequest: $r) { recordedBytes } }`;
+    const up = await request(app)
+      .post('/graphql')
+      .set('Content-Type', 'application/json')
+      .send(`{"query":${JSON.stringify(mutation)},"variables":{"r":{"recordedAt":"2020-01-02T23:00:00Z","internalRecordId":"${body.internalRecordId}","recordedBytes":9007199254740993}}}`);
+    expect(up.text).toBe('{"data":{"upsertDataRecord":{"recordedBytes":"9007199254740993"}}}');
+    const tooBig = await request(app).put(`/api/data-records/${AGREEMENT}`).send({ ...body, recordedBytes: '9223372036854775808' });
+    expect(tooBig.status).toBe(400);
+    expect((tooBig.body as { message: string }).message).toContain('must not exceed 9223372036854775807 (2^63 − 1)');
   });
 
   it.each([

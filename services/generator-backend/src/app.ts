@@ -4,8 +4,9 @@ import { pinoHttp } from 'pino-http';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { ruruHTML } from 'ruru/server';
 import { serveStatic } from 'ruru/static';
+import { stringifyExact } from '@mobilecs/domain';
 import { operationsRouter, type Logger, type ReadinessCheck } from '@mobilecs/platform';
-import { DataRecordsService, stringifyExact } from './dataRecords';
+import { DataRecordsService, parseJsonBody } from './dataRecords';
 import { BadRequestError, DependencyError, FileConflictError } from './errors';
 import { GenerationService } from './generationService';
 import { graphqlRouter } from './graphql/handler';
@@ -145,10 +146,11 @@ export function createApp(deps: AppDeps): App {
   );
   app.put(
     '/api/data-records/:agreementId',
-    express.json({ limit: '64kb', strict: false, type: () => true }),
+    // As text, parsed exactly: JSON.parse would round a byte count beyond 2^53 − 1.
+    express.text({ limit: '64kb', type: () => true }),
     route(async (req, res) => {
       const p = req.params as Record<string, string>;
-      json(res, await dataRecords.upsert(p.agreementId, req.body as unknown).catch(wrap('Cassandra')));
+      json(res, await dataRecords.upsert(p.agreementId, parseJsonBody(req.body)).catch(wrap('Cassandra')));
     }),
   );
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { billingPeriodOf } from './billingPeriod';
-import { parsePeriod, parseUpsertRequest, stringifyExact, totalDataUsedText } from './dataRecords';
+import { stringifyExact } from '@mobilecs/domain';
+import { parseJsonBody, parsePeriod, parseUpsertRequest, totalDataUsedText } from './dataRecords';
 import { BadRequestError } from './errors';
 import { GraphQLLong } from './graphql/long';
 
@@ -21,10 +22,21 @@ describe('validation', () => {
   it('accepts the original README PUT body and the Java timestamp form', () => {
     expect(
       parseUpsertRequest({ recordedAt: '2020-01-01T23:00:00.000+00:00', internalRecordId: '82B6A30A-B659-3A4D-85F7-2771B6F69F56', recordedBytes: 123456 }),
-    ).toEqual({ recordedAt: Date.parse('2020-01-01T23:00:00Z'), internalRecordId: '82b6a30a-b659-3a4d-85f7-2771b6f69f56', recordedBytes: 123456 });
+    ).toEqual({ recordedAt: Date.parse('2020-01-01T23:00:00Z'), internalRecordId: '82b6a30a-b659-3a4d-85f7-2771b6f69f56', recordedBytes: 123456n });
     expect(
       parseUpsertRequest({ recordedAt: '2020-01-02T00:00+01:00[Europe/Warsaw]', internalRecordId: '82b6a30a-b659-3a4d-85f7-2771b6f69f56', recordedBytes: '5368709120' }).recordedBytes,
-    ).toBe(5_368_709_120);
+    ).toBe(5_368_709_120n);
+  });
+
+  it('accepts byte counts up to 2^63 − 1, exactly, as a number parsed from the body or a string of digits', () => {
+    const body = parseJsonBody('{"recordedAt":"2020-01-01T23:00:00Z","internalRecordId":"82b6a30a-b659-3a4d-85f7-2771b6f69f56","recordedBytes":9223372036854775807}');
+    expect(parseUpsertRequest(body).recordedBytes).toBe(2n ** 63n - 1n);
+    expect(parseUpsertRequest({ ...(body as object), recordedBytes: '9007199254740993' }).recordedBytes).toBe(9007199254740993n);
+    expect(() => parseUpsertRequest({ ...(body as object), recordedBytes: '9223372036854775808' })).toThrow(
+      /recordedBytes: must not exceed 9223372036854775807 \(2\^63 − 1\)/,
+    );
+    expect(() => parseJsonBody('{"recordedBytes":')).toThrow(/malformed JSON/);
+    expect(parseJsonBody('')).toBeUndefined();
   });
 
   it.each([
@@ -32,7 +44,9 @@ describe('validation', () => {
     [{ recordedAt: '2020-01-01T23:00:00Z', internalRecordId: 'nope', recordedBytes: 1 }, /internalRecordId/],
     [{ recordedAt: '2020-01-01T23:00:00Z', internalRecordId: '82b6a30a-b659-3a4d-85f7-2771b6f69f56', recordedBytes: -1 }, /recordedBytes/],
     [{ recordedAt: '2020-01-01T23:00:00Z', internalRecordId: '82b6a30a-b659-3a4d-85f7-2771b6f69f56', recordedBytes: 1.5 }, /recordedBytes/],
-    [{ recordedAt: '2020-01-01T23:00:00Z', internalRecordId: '82b6a30a-b659-3a4d-85f7-2771b6f69f56', recordedBytes: '9007199254740993' }, /recordedBytes/],
+    [{ recordedAt: '2020-01-01T23:00:00Z', internalRecordId: '82b6a30a-b659-3a4d-85f7-2771b6f69f56', recordedBytes: '9223372036854775808' }, /recordedBytes/],
+    [{ recordedAt: '2020-01-01T23:00:00Z', internalRecordId: '82b6a30a-b659-3a4d-85f7-2771b6f69f56', recordedBytes: 2 ** 53 + 2 }, /recordedBytes: must be an exact integer/],
+    [{ recordedAt: '2020-01-01T23:00:00Z', internalRecordId: '82b6a30a-b659-3a4d-85f7-2771b6f69f56', recordedBytes: null }, /recordedBytes: must be an integer from 0/],
     [[1, 2], /JSON object/],
     [undefined, /JSON object/],
   ])('rejects %j', (body, message) => {
@@ -64,6 +78,8 @@ describe('exact JSON and the Long scalar', () => {
     expect(GraphQLLong.serialize(5_368_709_120n)).toBe(5_368_709_120);
     expect(GraphQLLong.serialize(2n ** 53n)).toBe('9007199254740992');
     expect(GraphQLLong.parseValue('9223372036854775807')).toBe(2n ** 63n - 1n);
+    expect(GraphQLLong.parseValue(2n ** 63n - 1n)).toBe(2n ** 63n - 1n);
+    expect(() => GraphQLLong.parseValue(2n ** 63n)).toThrow(/64-bit/);
     expect(() => GraphQLLong.parseValue(2 ** 53)).toThrow(/not an exact integer/);
     expect(() => GraphQLLong.parseValue('9223372036854775808')).toThrow(/64-bit/);
     expect(() => GraphQLLong.parseValue(1.5)).toThrow();

@@ -1,6 +1,6 @@
 // Data-record reads and upserts shared by REST and GraphQL: validation, billing period,
 // the original's JSON shape and total-data-used text.
-import { byteCountSchema, byteCountTextSchema, formatUtcTimestamp, timestampSchema, uuidSchema } from '@mobilecs/domain';
+import { byteCountSchema, byteCountTextSchema, formatUtcTimestamp, MAX_BYTE_COUNT, parseExact, timestampSchema, uuidSchema } from '@mobilecs/domain';
 import { z } from 'zod';
 import { billingPeriodOf } from './billingPeriod';
 import { BadRequestError } from './errors';
@@ -60,8 +60,14 @@ const upsertRequestSchema = z.object(
   {
     recordedAt: timestampSchema,
     internalRecordId: uuidSchema,
-    recordedBytes: z.union([byteCountSchema, byteCountTextSchema], {
-      error: `must be an integer from 0 to ${Number.MAX_SAFE_INTEGER} (a JSON number or a string of digits)`,
+    recordedBytes: z.unknown().transform((value, ctx): bigint => {
+      const schema = typeof value === 'string' ? byteCountTextSchema : typeof value === 'number' || typeof value === 'bigint' ? byteCountSchema : undefined;
+      const r = schema?.safeParse(value);
+      if (r?.success) return r.data;
+      const why = r?.error.issues[0]?.message;
+      const expected = `an integer from 0 to ${MAX_BYTE_COUNT} (2^63 − 1), as a JSON number or a string of digits`;
+      ctx.issues.push({ code: 'custom', message: why ? `${why} (expected ${expected})` : `must be ${expected}`, input: value });
+      return z.NEVER;
     }),
   },
   { error: 'must be a JSON object {recordedAt, internalRecordId, recordedBytes}' },
@@ -70,7 +76,21 @@ const upsertRequestSchema = z.object(
 export interface UpsertRequest {
   recordedAt: number;
   internalRecordId: string;
-  recordedBytes: number;
+  /** 0 … 2^63 − 1, exact. */
+  recordedBytes: bigint;
+}
+
+/**
+ * A JSON request body (as text) parsed exactly: numbers beyond 2^53 − 1 arrive as bigints
+ * instead of rounded doubles. An empty body is undefined; malformed JSON is a 400.
+ */
+export function parseJsonBody(text: unknown): unknown {
+  if (typeof text !== 'string' || text.trim() === '') return undefined;
+  try {
+    return parseExact(text);
+  } catch (err) {
+    throw new BadRequestError(`malformed JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 export function parseUpsertRequest(body: unknown): UpsertRequest {
@@ -125,16 +145,9 @@ export class DataRecordsService {
       ...period,
       recordedAt: req.recordedAt,
       internalRecordId: req.internalRecordId,
-      recordedBytes: BigInt(req.recordedBytes),
+      recordedBytes: req.recordedBytes,
     };
     await this.store.upsert([record]);
     return toView(record);
   }
-}
-
-/** JSON text with bigints written as plain JSON numbers, digit for digit. */
-export function stringifyExact(value: unknown): string {
-  const marker = '\u0000bigint:';
-  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${marker}${v}` : v));
-  return text.replace(/"\\u0000bigint:(-?\d+)"/g, '$1');
 }

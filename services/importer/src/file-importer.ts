@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { TextDecoder } from 'node:util';
-import { importedRecordCodec, parseDataRecordLine, toImportedRecord, type DataRecordLineError } from '@mobilecs/domain';
+import { importedRecordCodec, parseDataRecordLine, stringifyExact, toImportedRecord, type DataRecordLineError } from '@mobilecs/domain';
 import type { KafkaTransactionalProducer, Logger, OutgoingMessage } from '@mobilecs/platform';
 import { fingerprint } from './file-fingerprint';
 import type { ImportProgress, ImportProgressBook } from './import-progress';
@@ -128,7 +128,7 @@ export async function importFile(path: string, deps: FileImporterDeps): Promise<
             key: record.msisdn,
             // toJson, not encode: every field was just validated by the line parser, so
             // the codec's second zod pass over its own output would only cost time.
-            value: JSON.stringify(importedRecordCodec.toJson(record)),
+            value: stringifyExact(importedRecordCodec.toJson(record)),
             timestamp: record.recordedAt,
           });
           pending.records++;

@@ -70,7 +70,7 @@ export class DataRecordStore {
   }
 
   private params(r: DataRecord): unknown[] {
-    return [r.agreementId, r.year, r.month, new Date(r.recordedAt), r.internalRecordId, BigInt(r.recordedBytes)];
+    return [r.agreementId, r.year, r.month, new Date(r.recordedAt), r.internalRecordId, r.recordedBytes]; // a bigint: exact in the CQL bigint column (useBigIntAsLong)
   }
 
   private async write(rows: DataRecord[], keepAlive: () => Promise<void>): Promise<void> {

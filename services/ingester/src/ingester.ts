@@ -1,4 +1,4 @@
-import { agreementCodec, aggregateCodec, boundRaw, dataRecordCodec, importedRecordCodec, type DataRecord } from '@mobilecs/domain';
+import { agreementCodec, aggregateCodec, boundRaw, dataRecordCodec, importedRecordCodec, parseExact, stringifyExact, type DataRecord } from '@mobilecs/domain';
 import {
   KafkaAdmin,
   KafkaConsumer,
@@ -209,7 +209,7 @@ export class Ingester {
         let value: unknown = null;
         if (m.value !== null) {
           try {
-            value = JSON.parse(m.value.toString('utf8'));
+            value = parseExact(m.value.toString('utf8'));
           } catch {
             problems++;
             return;
@@ -617,14 +617,14 @@ export class Ingester {
           this.metrics.aggregates.inc({ type: o.aggregate.type });
           break;
         case 'late':
-          add(o.partition, { topic: this.opts.topics.dataRecordsLate, key: o.key, value: JSON.stringify({ ...dataRecordCodec.toJson(o.record), reason: o.message }), timestamp: o.timestampMs });
+          add(o.partition, { topic: this.opts.topics.dataRecordsLate, key: o.key, value: stringifyExact({ ...dataRecordCodec.toJson(o.record), reason: o.message }), timestamp: o.timestampMs });
           this.metrics.recordsLate.inc();
           break;
         case 'dead-letter':
           add(o.partition, {
             topic: this.opts.topics.deadLetters,
             key: this.opts.topics.incomingDataRecords,
-            value: JSON.stringify({ source: { topic: this.opts.topics.incomingDataRecords, partition: o.partition }, reason: o.reason, message: o.message, record: importedRecordCodec.toJson(o.record) }),
+            value: stringifyExact({ source: { topic: this.opts.topics.incomingDataRecords, partition: o.partition }, reason: o.reason, message: o.message, record: importedRecordCodec.toJson(o.record) }),
           });
           this.metrics.deadLetters.inc({ reason: o.reason });
           break;
@@ -676,5 +676,5 @@ export class Ingester {
 }
 
 function changelogMessage(topic: string, c: StateChange): OutgoingMessage {
-  return { topic, partition: c.partition, key: c.key, value: c.value === null ? null : JSON.stringify(c.value) };
+  return { topic, partition: c.partition, key: c.key, value: c.value === null ? null : stringifyExact(c.value) };
 }

@@ -1,5 +1,6 @@
 import express from 'express';
 import type { Server } from 'node:http';
+import { stringifyExact } from '@mobilecs/domain';
 import {
   ConfigError,
   createCassandraClient,
@@ -87,7 +88,8 @@ async function main(): Promise<void> {
       res.status(503).json({ message: 'ingester is starting' });
       return;
     }
-    res.json({ agreementId: req.params.agreementId, partitions: ingester.assignedPartitions(), openPeriods: ingester.openPeriods(req.params.agreementId) });
+    // Exact JSON: totals are bigints (res.json cannot write them), written as JSON numbers.
+    res.type('application/json').send(stringifyExact({ agreementId: req.params.agreementId, partitions: ingester.assignedPartitions(), openPeriods: ingester.openPeriods(req.params.agreementId) }));
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.HTTP_PORT, () => resolve(s));

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { formatUtcTimestamp } from '../timestamp';
 import { byteCountSchema, monthSchema, timestampSchema, timeZoneSchema, uuidSchema, yearSchema } from '../scalars';
+import { toWireInteger } from '../exactJson';
 import { defineCodec } from './codec';
 
 export const AGGREGATE_TYPES = ['DATA_PLAN_EXCEEDED', 'BILLING_PERIOD_CLOSED'] as const;
@@ -28,9 +29,11 @@ export interface AggregateWire {
   month: number;
   latestRecordedAt: string;
   latestInternalRecordId: string;
-  totalRecordedBytes: number;
+  /** Exact: a number up to 2^53 − 1, a bigint beyond. */
+  totalRecordedBytes: number | bigint;
   billingPeriodTimeZone: string;
-  maxBytesInBillingPeriod: number;
+  /** Exact: a number up to 2^53 − 1, a bigint beyond. */
+  maxBytesInBillingPeriod: number | bigint;
   type: DataPlanTrigger;
 }
 
@@ -40,8 +43,8 @@ export const aggregateCodec = defineCodec('Aggregate', aggregateSchema, (a): Agg
   month: a.month,
   latestRecordedAt: formatUtcTimestamp(a.latestRecordedAt),
   latestInternalRecordId: a.latestInternalRecordId,
-  totalRecordedBytes: a.totalRecordedBytes,
+  totalRecordedBytes: toWireInteger(a.totalRecordedBytes),
   billingPeriodTimeZone: a.billingPeriodTimeZone,
-  maxBytesInBillingPeriod: a.maxBytesInBillingPeriod,
+  maxBytesInBillingPeriod: toWireInteger(a.maxBytesInBillingPeriod),
   type: a.type,
 }));

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { formatUtcTimestamp, formatZonedTimestamp } from '../timestamp';
 import { byteCountSchema, msisdnSchema, timestampSchema, timeZoneSchema, uuidSchema } from '../scalars';
+import { toWireInteger } from '../exactJson';
 import { defineCodec } from './codec';
 
 export const agreementSchema = z.object({
@@ -23,7 +24,8 @@ export interface AgreementWire {
   signedAt: string;
   serviceStartAt: string;
   billingPeriodTimeZone: string;
-  maxBytesInBillingPeriod: number;
+  /** Exact: a number up to 2^53 − 1, a bigint beyond. */
+  maxBytesInBillingPeriod: number | bigint;
 }
 
 /** Agreements are written with ISO-8601 UTC timestamps. */
@@ -33,7 +35,7 @@ export const agreementCodec = defineCodec('Agreement', agreementSchema, (a): Agr
   signedAt: formatUtcTimestamp(a.signedAt),
   serviceStartAt: formatUtcTimestamp(a.serviceStartAt),
   billingPeriodTimeZone: a.billingPeriodTimeZone,
-  maxBytesInBillingPeriod: a.maxBytesInBillingPeriod,
+  maxBytesInBillingPeriod: toWireInteger(a.maxBytesInBillingPeriod),
 }));
 
 /** Agreements in the original's Java form (timestamps zoned in billingPeriodTimeZone), as the generator publishes them. */

@@ -2,17 +2,18 @@
 // against our own bugs, on the way out. Decoding never throws.
 import type { z } from 'zod';
 import { MessageDecodeError, MessageEncodeError, type ValidationIssue } from '../errors';
+import { parseExact, stringifyExact } from '../exactJson';
 import { err, ok, type Result } from '../result';
 
 export interface Codec<T, Wire> {
   readonly messageType: string;
-  /** Decodes a Kafka message value (UTF-8 JSON as string or bytes). */
+  /** Decodes a Kafka message value (UTF-8 JSON as string or bytes); integers of any size exactly. */
   decode(raw: string | Uint8Array): Result<T, MessageDecodeError>;
   /** Validates an already-parsed JSON value. */
   fromJson(value: unknown): Result<T, MessageDecodeError>;
-  /** The wire object (JSON-ready, timestamps as strings). */
+  /** The wire object (timestamps as strings; byte counts as numbers, or bigints beyond 2^53 − 1: write it with stringifyExact). */
   toJson(value: T): Wire;
-  /** Compact JSON text. Throws MessageEncodeError if the value breaks the schema. */
+  /** Compact JSON text, byte counts as exact JSON numbers. Throws MessageEncodeError if the value breaks the schema. */
   encode(value: T): string;
 }
 
@@ -45,7 +46,7 @@ export function defineCodec<T, Wire>(
       let json: unknown;
       try {
         text = typeof raw === 'string' ? raw : utf8.decode(raw);
-        json = JSON.parse(text);
+        json = parseExact(text);
       } catch (e) {
         const why = e instanceof Error ? e.message : String(e);
         return err(
@@ -59,7 +60,7 @@ export function defineCodec<T, Wire>(
       const wire = toWire(value);
       const check = schema.safeParse(wire);
       if (!check.success) throw new MessageEncodeError(messageType, issuesOf(check.error));
-      return JSON.stringify(wire);
+      return stringifyExact(wire);
     },
   };
 }

@@ -14,7 +14,7 @@ const agreement = {
   signedAt: Date.UTC(2019, 11, 19, 23),
   serviceStartAt: Date.UTC(2019, 11, 31, 23),
   billingPeriodTimeZone: 'Europe/Warsaw',
-  maxBytesInBillingPeriod: 5368709120,
+  maxBytesInBillingPeriod: 5368709120n,
 };
 
 describe('Agreement codec', () => {
@@ -49,7 +49,7 @@ describe('Agreement codec', () => {
 
   it('reports every invalid field with its path', () => {
     const r = agreementCodec.decode(
-      JSON.stringify({ ...JSON.parse(AGREEMENT_JAVA), id: 'x', billingPeriodTimeZone: 'Mars/Olympus', maxBytesInBillingPeriod: 2 ** 53 }),
+      JSON.stringify({ ...JSON.parse(AGREEMENT_JAVA), id: 'x', billingPeriodTimeZone: 'Mars/Olympus', maxBytesInBillingPeriod: 2 ** 64 }),
     );
     expect(r.ok).toBe(false);
     if (!r.ok) {
@@ -62,7 +62,8 @@ describe('Agreement codec', () => {
   });
 
   it('refuses to encode an invalid value, with a typed error', () => {
-    expect(() => agreementCodec.encode({ ...agreement, maxBytesInBillingPeriod: -1 })).toThrow(MessageEncodeError);
+    expect(() => agreementCodec.encode({ ...agreement, maxBytesInBillingPeriod: -1n })).toThrow(MessageEncodeError);
+    expect(() => agreementCodec.encode({ ...agreement, maxBytesInBillingPeriod: 2n ** 63n })).toThrow(MessageEncodeError);
   });
 });
 
@@ -71,12 +72,12 @@ describe('ImportedRecord codec', () => {
     externalId: '523d8cc7-e611-3508-90bc-fab260b2973e',
     recordedAt: Date.UTC(2020, 0, 10, 23),
     msisdn: '48917846822',
-    recordedBytes: 362570622,
+    recordedBytes: 362570622n,
     internalId: '2d1a3a3c-0f44-5d8e-8a57-3c3f3a3b3c3d',
   };
 
   it('writes recordedAt as ISO-8601 UTC with millis and round-trips, with and without provenance', () => {
-    expect(JSON.parse(importedRecordCodec.encode(record))).toEqual({ ...record, recordedAt: '2020-01-10T23:00:00.000Z' });
+    expect(JSON.parse(importedRecordCodec.encode(record))).toEqual({ ...record, recordedBytes: 362570622, recordedAt: '2020-01-10T23:00:00.000Z' });
     const withSource = { ...record, source: { file: 'idr_000.csv', line: 10 } };
     expect(importedRecordCodec.decode(importedRecordCodec.encode(withSource))).toEqual({ ok: true, value: withSource });
     expect(importedRecordCodec.decode(importedRecordCodec.encode(record))).toEqual({ ok: true, value: record });
@@ -102,7 +103,7 @@ describe('DataRecord codec', () => {
       month: 1,
       recordedAt: Date.UTC(2020, 0, 10, 23),
       internalRecordId: '2d1a3a3c-0f44-5d8e-8a57-3c3f3a3b3c3d',
-      recordedBytes: 5,
+      recordedBytes: 5n,
     };
     expect(dataRecordCodec.decode(dataRecordCodec.encode(dr))).toEqual({ ok: true, value: dr });
     expect(dataRecordCodec.fromJson({ ...dataRecordCodec.toJson(dr), month: 13 }).ok).toBe(false);
@@ -116,9 +117,9 @@ describe('Aggregate codec', () => {
     month: 1,
     latestRecordedAt: Date.UTC(2020, 0, 10, 23),
     latestInternalRecordId: '2d1a3a3c-0f44-5d8e-8a57-3c3f3a3b3c3d',
-    totalRecordedBytes: 5697948758,
+    totalRecordedBytes: 5697948758n,
     billingPeriodTimeZone: 'Europe/Warsaw',
-    maxBytesInBillingPeriod: 5368709120,
+    maxBytesInBillingPeriod: 5368709120n,
     type: 'DATA_PLAN_EXCEEDED',
   };
 

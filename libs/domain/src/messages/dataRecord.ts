@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { formatUtcTimestamp } from '../timestamp';
 import { byteCountSchema, monthSchema, timestampSchema, uuidSchema, yearSchema } from '../scalars';
+import { toWireInteger } from '../exactJson';
 import { defineCodec } from './codec';
 
 export const dataRecordSchema = z.object({
@@ -22,7 +23,8 @@ export interface DataRecordWire {
   month: number;
   recordedAt: string;
   internalRecordId: string;
-  recordedBytes: number;
+  /** Exact: a number up to 2^53 − 1, a bigint beyond. */
+  recordedBytes: number | bigint;
 }
 
 export const dataRecordCodec = defineCodec('DataRecord', dataRecordSchema, (r): DataRecordWire => ({
@@ -31,5 +33,5 @@ export const dataRecordCodec = defineCodec('DataRecord', dataRecordSchema, (r): 
   month: r.month,
   recordedAt: formatUtcTimestamp(r.recordedAt),
   internalRecordId: r.internalRecordId,
-  recordedBytes: r.recordedBytes,
+  recordedBytes: toWireInteger(r.recordedBytes),
 }));

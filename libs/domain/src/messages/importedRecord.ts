@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { formatUtcTimestamp } from '../timestamp';
 import { byteCountSchema, msisdnSchema, timestampSchema, uuidSchema } from '../scalars';
+import { toWireInteger } from '../exactJson';
 import { defineCodec } from './codec';
 
 const recordSourceSchema = z.object({
@@ -28,7 +29,8 @@ export interface ImportedRecordWire {
   externalId: string;
   recordedAt: string;
   msisdn: string;
-  recordedBytes: number;
+  /** Exact: a number up to 2^53 − 1, a bigint beyond. */
+  recordedBytes: number | bigint;
   internalId: string;
   source?: RecordSource;
 }
@@ -38,7 +40,7 @@ export const importedRecordCodec = defineCodec('ImportedRecord', importedRecordS
     externalId: r.externalId,
     recordedAt: formatUtcTimestamp(r.recordedAt),
     msisdn: r.msisdn,
-    recordedBytes: r.recordedBytes,
+    recordedBytes: toWireInteger(r.recordedBytes),
     internalId: r.internalId,
   };
   if (r.source) wire.source = { file: r.source.file, line: r.source.line };

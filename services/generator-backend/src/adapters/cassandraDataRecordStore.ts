@@ -9,7 +9,7 @@ function toBigInt(v: unknown): bigint {
   if (typeof v === 'bigint') return v;
   if (typeof v === 'number') return BigInt(v);
   if (v === null || v === undefined) return 0n;
-  return BigInt((v as { toString(): string }).toString()); // a driver Long
+  return BigInt((v as { toString(): string }).toString()); // a driver Long or Integer (varint)
 }
 
 /** <keyspace>.data_record through the cassandra-driver (prepared statements, bigint as JS bigint). */
@@ -28,7 +28,9 @@ export class CassandraDataRecordStore implements DataRecordStore {
     this.selectCql =
       `SELECT agreement_id, year, month, recorded_at, internal_record_id, recorded_bytes FROM ${table} ` +
       'WHERE agreement_id = ? AND year = ? AND month = ?';
-    this.sumCql = `SELECT sum(recorded_bytes) AS total FROM ${table} WHERE agreement_id = ? AND year = ? AND month = ?`;
+    // Summed as varint (arbitrary precision) in Cassandra: sum() over the bigint column would
+    // wrap around silently past 2^63 − 1 (Java long arithmetic); a varint sum is exact.
+    this.sumCql = `SELECT sum(CAST(recorded_bytes AS varint)) AS total FROM ${table} WHERE agreement_id = ? AND year = ? AND month = ?`;
     this.upsertCql =
       `INSERT INTO ${table} (agreement_id, year, month, recorded_at, internal_record_id, recorded_bytes) VALUES (?, ?, ?, ?, ?, ?)`;
   }

@@ -70,7 +70,7 @@ export class AgreementsGenerator {
       signedAt,
       serviceStartAt: SERVICE_START_AT_MS,
       billingPeriodTimeZone: BILLING_TIME_ZONE,
-      maxBytesInBillingPeriod: plan,
+      maxBytesInBillingPeriod: BigInt(plan),
     };
   }
 }

@@ -3,7 +3,8 @@
 // build while ESM code gets its .mjs build: two realms that graphql refuses to mix.)
 import express, { type RequestHandler, type Router } from 'express';
 import { OperationTypeNode, getOperationAST, graphql, parse, type GraphQLSchema } from 'graphql';
-import { stringifyExact } from '../dataRecords';
+import { parseExact, stringifyExact } from '@mobilecs/domain';
+import { parseJsonBody } from '../dataRecords';
 
 interface Params {
   query: string;
@@ -24,7 +25,7 @@ function readParams(source: Record<string, unknown>, fromQueryString: boolean): 
   }
   if (fromQueryString && typeof variables === 'string') {
     try {
-      variables = JSON.parse(variables) as unknown;
+      variables = parseExact(variables);
     } catch {
       return badRequest('"variables" is not valid JSON');
     }
@@ -44,7 +45,8 @@ export function graphqlRouter(schema: GraphQLSchema): Router {
   const run =
     (fromQueryString: boolean): RequestHandler =>
     async (req, res) => {
-      const source = (fromQueryString ? req.query : req.body) as unknown;
+      // Bodies and variables are parsed exactly: a Long beyond 2^53 − 1 arrives as a bigint, not a rounded double.
+      const source = fromQueryString ? (req.query as unknown) : parseJsonBody(req.body);
       const params =
         source && typeof source === 'object' && !Array.isArray(source)
           ? readParams(source as Record<string, unknown>, fromQueryString)
@@ -74,6 +76,6 @@ export function graphqlRouter(schema: GraphQLSchema): Router {
       res.status(200).type('application/json').send(stringifyExact(result));
     };
   router.get('/graphql', run(true));
-  router.post('/graphql', express.json({ limit: '256kb', type: () => true }), run(false));
+  router.post('/graphql', express.text({ limit: '256kb', type: () => true }), run(false));
   return router;
 }

@@ -12,14 +12,15 @@ function fromBigInt(v: bigint, what: string): bigint {
 /**
  * A 64-bit integer (Java's long), exact: serialised as a JSON number when it is a safe
  * integer (|v| < 2^53) and as a decimal string beyond, so that no client's double
- * rounds it. Accepts integer literals of any size, strings of digits, and safe-integer
- * numbers in variables. Parsed values are bigint.
+ * rounds it. Accepts integer literals, strings of digits, and integers in JSON variables
+ * (request bodies are parsed exactly, so a number beyond 2^53 − 1 arrives as a bigint).
+ * Parsed values are bigint, within the 64-bit range.
  */
 export const GraphQLLong = new GraphQLScalarType<bigint, number | string>({
   name: 'Long',
   description:
     'A 64-bit integer. Output as a JSON number when |value| < 2^53, otherwise as a string of digits; ' +
-    'input as an integer literal, a string of digits, or a JSON number that is a safe integer.',
+    'input as an integer literal, a string of digits, or a JSON integer (exact up to 64 bits).',
   serialize(value) {
     let v: bigint;
     if (typeof value === 'bigint') v = value;
@@ -30,6 +31,7 @@ export const GraphQLLong = new GraphQLScalarType<bigint, number | string>({
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
   },
   parseValue(value) {
+    if (typeof value === 'bigint') return fromBigInt(value, String(value));
     if (typeof value === 'number') {
       if (!Number.isSafeInteger(value)) {
         throw new GraphQLError(`Long: ${value} is not an exact integer (beyond 2^53 pass a string of digits)`);

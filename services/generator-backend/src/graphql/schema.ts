@@ -99,16 +99,8 @@ export function createSchema(service: DataRecordsService): GraphQLSchema {
             upsertRequest: { type: nonNull(DataRecordUpsertRequest) },
           },
           resolve: (_src, a: { agreementId: string; upsertRequest: { recordedAt: string; internalRecordId: string; recordedBytes: bigint } }) =>
-            userInput(() =>
-              service.upsert(a.agreementId, {
-                ...a.upsertRequest,
-                // The domain's limit is 2^53 − 1; larger values are rejected with a clear message.
-                recordedBytes:
-                  a.upsertRequest.recordedBytes <= BigInt(Number.MAX_SAFE_INTEGER)
-                    ? Number(a.upsertRequest.recordedBytes)
-                    : a.upsertRequest.recordedBytes.toString(),
-              }),
-            ),
+            // A Long is a bigint; the domain refuses what is outside 0 … 2^63 − 1 with a clear message.
+            userInput(() => service.upsert(a.agreementId, a.upsertRequest)),
         },
       },
     }),
