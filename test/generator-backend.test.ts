@@ -107,6 +107,21 @@ describe('generator-backend on real Kafka and Cassandra', () => {
     expect(gqlTotal.data?.getTotalDataUsage).toBe('9663676417 B\n9437184 KB\n9216 MB\n9 GB');
   });
 
+  it('byte counts up to 2^63 − 1 round-trip exactly as JSON numbers; a total past 2^63 − 1 stays exact (varint sum, not CQL bigint arithmetic)', async () => {
+    const id = '11111111-2222-3333-8444-666666666666';
+    const max = '9223372036854775807';
+    const put = await putJson(`/api/data-records/${id}`, `{"recordedAt":"2020-01-01T23:00:00.000+00:00","internalRecordId":"82b6a30a-b659-3a4d-85f7-2771b6f69f56","recordedBytes":${max}}`);
+    expect(put.status).toBe(200);
+    expect(put.text).toContain(`"recordedBytes":${max}}`);
+    await putJson(`/api/data-records/${id}`, { recordedAt: '2020-01-02T23:00:00.000+00:00', internalRecordId: '82b6a30a-b659-3a4d-85f7-2771b6f69f56', recordedBytes: 1 });
+    expect((await get(`/api/data-records/${id}/2020/1`)).text).toContain(`"recordedBytes":${max}}`);
+    // Cassandra's sum(bigint) would wrap to −9223372036854775808 here.
+    expect((await get(`/api/data-records/${id}/2020/1/total-data-used`)).text).toBe('9223372036854775808 B\n9007199254740992 KB\n8796093022208 MB\n8589934592 GB');
+    const tooBig = await putJson(`/api/data-records/${id}`, `{"recordedAt":"2020-01-03T23:00:00Z","internalRecordId":"82b6a30a-b659-3a4d-85f7-2771b6f69f56","recordedBytes":9223372036854775808}`);
+    expect(tooBig.status).toBe(400);
+    expect(tooBig.text).toContain('must not exceed 9223372036854775807 (2^63 − 1)');
+  });
+
   it('GraphQL upsertDataRecord mutation (the original README example)', async () => {
     const id = '22222222-2222-3333-8444-555555555555';
     const res = await graphql(
