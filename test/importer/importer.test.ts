@@ -36,7 +36,7 @@ describe('importer (real Kafka, importer as a child process)', () => {
       if (!at.ok) throw at.error;
       expect(m?.timestamp).toBe(at.value);
       const r = decode(m?.value ?? null);
-      expect(r).toMatchObject({ externalId, msisdn, recordedBytes: Number(bytes), recordedAt: at.value, source: { file: fixtureName, line: i + 1 } });
+      expect(r).toMatchObject({ externalId, msisdn, recordedBytes: BigInt(bytes), recordedAt: at.value, source: { file: fixtureName, line: i + 1 } });
       expect(r.internalId).toBe(internalRecordId({ externalId, msisdn, recordedAt: at.value, recordedBytes: Number(bytes) }));
     }
 
