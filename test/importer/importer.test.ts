@@ -1,4 +1,4 @@
-import { copyFileSync, readFileSync, renameSync } from 'node:fs';
+import { appendFileSync, copyFileSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { importedRecordCodec, internalRecordId, parseTimestamp } from '@mobilecs/domain';
@@ -96,7 +96,7 @@ describe('importer (real Kafka, importer as a child process)', () => {
     await importer.waitForLog(/imported next.csv/);
   });
 
-  it('reads CRLF line endings, a UTF-8 BOM, an empty file and a file without a final newline', async () => {
+  it('reads CRLF line endings, a UTF-8 BOM and an empty file; a last line without newline waits for its newline', async () => {
     h = new ImporterHarness();
     const lines = fixture.toString('utf8').trim().split('\n');
     h.drop('a-crlf.csv', `${lines.slice(0, 3).join('\r\n')}\r\n`);
@@ -104,10 +104,21 @@ describe('importer (real Kafka, importer as a child process)', () => {
     h.drop('c-empty.csv', '');
     h.drop('d-no-final-newline.csv', lines.slice(6, 9).join('\n'));
     const importer = await h.start();
-    await importer.waitForLog(/imported d-no-final-newline.csv/);
+    await importer.waitForLog(/imported d-no-final-newline.csv: 2 records, 0 rejected/);
+    await importer.waitForLog(/d-no-final-newline.csv: line 3 .* has no newline yet/);
+    // Only complete lines: the unterminated third line of d is not imported (yet).
+    const before = await h.records(8);
+    expect(before).toHaveLength(8);
+    expect(new Set(before.map((m) => decode(m.value).externalId))).toEqual(new Set(lines.slice(0, 8).map((l) => l.split(';')[0])));
+    expect(await h.records(9, 1500)).toHaveLength(8);
+    // Its newline arrives: the line is imported, once, as line 3.
+    appendFileSync(join(h.dir, 'd-no-final-newline.csv'), '\n');
+    await importer.waitForLog(/imported d-no-final-newline.csv: 1 records, 0 rejected \(lines 3–3/);
     const records = await h.records(9);
     expect(records).toHaveLength(9);
     expect(new Set(records.map((m) => decode(m.value).externalId))).toEqual(new Set(lines.slice(0, 9).map((l) => l.split(';')[0])));
+    expect(records.filter((m) => decode(m.value).source?.file === 'd-no-final-newline.csv').map((m) => decode(m.value).source?.line).sort()).toEqual([1, 2, 3]);
+    expect(await h.records(10, 1000)).toHaveLength(9);
     expect(await h.deadLetters(0, 500)).toHaveLength(0);
     expect(importer.lines.some((l) => /imported c-empty.csv: 0 records, 0 rejected/.test(l))).toBe(true);
   });

@@ -1,5 +1,20 @@
 import { z } from 'zod';
+import { DEFAULT_FUTURE_TOLERANCE_MS } from '@mobilecs/domain';
 import { boolFromEnv, commonEnvSchema, intFromEnv, loadConfig } from '@mobilecs/platform';
+import { DEFAULT_EXCLUDE, globProblem, parseGlobList } from './name-filter';
+
+const DAY = 86_400_000;
+
+/** A comma-separated list of file-name globs (picomatch), each checked at start-up. */
+const globList = z
+  .string()
+  .transform(parseGlobList)
+  .superRefine((globs, ctx) => {
+    for (const glob of globs) {
+      const problem = globProblem(glob);
+      if (problem) ctx.addIssue({ code: 'custom', message: `not a file-name glob: ${problem}` });
+    }
+  });
 
 export const importerEnvSchema = commonEnvSchema.extend({
   INCOMING_DATA_RECORDS_DIR: z.string().min(1).default('/tmp/incoming-data-records'),
@@ -15,6 +30,12 @@ export const importerEnvSchema = commonEnvSchema.extend({
   TOPIC_IMPORTER_PROGRESS: z.string().min(1).default('importer-progress'),
   /** Poll the folder instead of inotify (network file systems, some container volumes). */
   IMPORTER_POLL: boolFromEnv.default(false),
+  /** File names imported: comma-separated globs matched against the name (picomatch). */
+  IMPORTER_INCLUDE: globList.pipe(z.array(z.string()).min(1, 'at least one pattern, e.g. * or *.csv')).default(['*']),
+  /** File names never imported, even when included; replaces the default list when set (empty: none). */
+  IMPORTER_EXCLUDE: globList.default([...DEFAULT_EXCLUDE]),
+  /** A line stamped later than the wall clock + this goes to dead letters (recorded-at-in-future). */
+  EVENT_TIME_FUTURE_TOLERANCE_MS: intFromEnv(0, 366 * DAY).default(DEFAULT_FUTURE_TOLERANCE_MS),
   HTTP_PORT: intFromEnv(0, 65_535).default(8081),
 });
 

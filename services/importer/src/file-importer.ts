@@ -1,105 +1,274 @@
+import { createHash, type Hash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { TextDecoder } from 'node:util';
-import { importedRecordCodec, parseDataRecordLine, stringifyExact, toImportedRecord, type DataRecordLineError } from '@mobilecs/domain';
-import type { KafkaTransactionalProducer, Logger, OutgoingMessage } from '@mobilecs/platform';
-import { fingerprint } from './file-fingerprint';
-import type { ImportProgress, ImportProgressBook } from './import-progress';
+import {
+  DEFAULT_MAX_RAW_BYTES,
+  boundRaw,
+  checkNotInFuture,
+  importedRecordCodec,
+  parseDataRecordLine,
+  stringifyExact,
+  toImportedRecord,
+  type DataRecordLineError,
+} from '@mobilecs/domain';
+import type { Logger, OutgoingMessage } from '@mobilecs/platform';
+import { scanFile } from './file-fingerprint';
+import { progressKey, type FileProgress, type FileRefusal, type ImportProgressBook, type KnownContent, type KnownFile } from './import-progress';
 import type { ImporterMetrics } from './importer-metrics';
-import { readLines, type RawLine } from './line-reader';
+import { LineSplitter, readLines, type RawLine } from './line-reader';
 
 export interface FileImporterDeps {
-  producer: KafkaTransactionalProducer;
+  /** Sends the messages in one Kafka transaction: all of them become visible, or none. */
+  publish: (messages: OutgoingMessage[]) => Promise<void>;
   topics: { records: string; deadLetters: string; progress: string };
   book: ImportProgressBook;
   metrics: ImporterMetrics;
   log: Logger;
   transactionLines: number;
   maxLineBytes: number;
+  /** A line stamped later than now + this is a dead letter (recorded-at-in-future). */
+  futureToleranceMs: number;
   now: () => Date;
   /** Polled between transactions: true when the service is shutting down. */
   stopping: () => boolean;
+  /** True the first time a note is given in this process (it is remembered): for things said once. */
+  firstTime: (note: string) => boolean;
 }
 
 export type FileImportOutcome =
-  | { kind: 'imported'; progress: ImportProgress }
-  | { kind: 'already-imported'; progress: ImportProgress }
-  | { kind: 'duplicate'; file: string; original: ImportProgress }
-  | { kind: 'stopped'; progress: ImportProgress };
+  /** New complete lines were imported. `complete`: nothing after the last newline. */
+  | { kind: 'imported'; progress: FileProgress; records: number; rejected: number; complete: boolean }
+  /** Nothing new to import (at most an unterminated last line, which waits for its newline). */
+  | { kind: 'up-to-date'; complete: boolean }
+  /** The same content as a file already imported, under another name: not published again. */
+  | { kind: 'duplicate'; file: string; original: KnownContent; complete: boolean }
+  /** The imported part of the file changed or the file shrank: reported, not imported. */
+  | { kind: 'refused'; reason: FileRefusal }
+  | { kind: 'stopped'; progress: FileProgress };
 
-/** Why a line went to the dead-letter topic: 'line-too-long', 'invalid-utf8' or a DataRecordLineError reason. */
-export type RejectionReason = 'line-too-long' | 'invalid-utf8' | DataRecordLineError['reason'];
+/** Why a line went to the dead-letter topic: 'line-too-long', 'invalid-utf8', 'recorded-at-in-future' or a DataRecordLineError reason. */
+export type RejectionReason = 'line-too-long' | 'invalid-utf8' | 'recorded-at-in-future' | DataRecordLineError['reason'];
 
-export interface DeadLetter {
+/** A line that could not be imported, on the dead-letter topic (key: the file name). */
+export interface LineDeadLetter {
   source: { file: string; line: number; offset: number };
   reason: RejectionReason;
   message: string;
-  /** The line as text (invalid UTF-8 bytes shown as U+FFFD). */
+  /** The line as text (invalid UTF-8 bytes shown as U+FFFD), at most DEFAULT_MAX_RAW_BYTES bytes of it. */
   raw: string;
-  /** The exact bytes, when they are not valid UTF-8. */
+  /** Length of the whole line in bytes. */
+  rawBytes: number;
+  /** SHA-256 (hex) of the whole line. */
+  rawSha256: string;
+  /** `raw` is only the beginning of the line. */
+  truncated: boolean;
+  /** The exact bytes (at most DEFAULT_MAX_RAW_BYTES of them), when they are not valid UTF-8. */
   rawBase64?: string;
   rejectedAt: string;
 }
 
+/** A file whose imported part changed, or that shrank, on the dead-letter topic (key: the file name). */
+export interface FileDeadLetter {
+  source: { file: string };
+  reason: FileRefusal;
+  message: string;
+  /** Bytes and lines of the file imported before. */
+  importedBytes: number;
+  importedLines: number;
+  /** The file's size when it was looked at. */
+  size: number;
+  /** SHA-256 of what was imported, and of what the file holds there now (file-changed). */
+  importedSha256: string;
+  foundSha256?: string;
+  rejectedAt: string;
+}
+
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const MAX_MESSAGE_BYTES = 4096;
+const ADVICE = 'Files may only grow by complete lines appended at their end; give new or corrected data a new file name (best written as tmp… and renamed into place).';
+
+/** Where an import starts: what is known of the file's imported part. */
+interface Start {
+  offset: number;
+  line: number;
+  records: number;
+  rejected: number;
+  /** SHA-256 state of [0, offset). */
+  hash: Hash;
+  duplicateOf?: string;
+  /** The file had been reported and now matches again: the next progress record clears that. */
+  clearsReport: boolean;
+}
 
 /**
- * Imports one file exactly once: its lines are published in transactions of
- * `transactionLines`, each carrying the file's progress record, so after a crash the
- * import resumes exactly after the last committed line. A file whose content was
- * already imported completely (under any name) is reported and skipped.
+ * Imports what is new in one file: its complete lines after the offset already imported,
+ * in transactions of `transactionLines`, each carrying the file's progress record (keyed
+ * by name), so after a crash the import resumes exactly after the last committed line.
+ * A known file must still begin with exactly what was imported (SHA-256 of that prefix),
+ * else it is reported and left alone; a new name whose complete content was imported
+ * under another name is reported as a duplicate and not published again.
  */
 export async function importFile(path: string, deps: FileImporterDeps): Promise<FileImportOutcome> {
   const file = basename(path);
-  const { sha256, size } = await fingerprint(path);
-  const known = deps.book.get(sha256);
-  if (known?.done && known.file === file) {
-    deps.log.info({ file, sha256 }, `${file} was already imported: skipped`);
-    return { kind: 'already-imported', progress: known };
+  const known = deps.book.get(file);
+  let start: Start;
+  if (known) {
+    const checked = await checkKnown(path, file, known, deps);
+    if ('kind' in checked) return checked;
+    start = checked;
+  } else {
+    const scan = await scanFile(path);
+    const original = scan.completeBytes > 0 ? deps.book.findContent(scan.completeSha256) : undefined;
+    if (original && original.offset === scan.completeBytes) {
+      const progress: FileProgress = {
+        v: 2,
+        file,
+        offset: scan.completeBytes,
+        line: original.line,
+        prefixSha256: scan.completeSha256,
+        records: 0,
+        rejected: 0,
+        updatedAt: deps.now().toISOString(),
+        duplicateOf: original.file,
+      };
+      await deps.publish([progressMessage(deps.topics.progress, progress)]);
+      deps.book.set(progress);
+      deps.metrics.duplicateFiles.inc();
+      deps.log.warn({ file, sha256: scan.completeSha256, original: original.file }, `file ${file} has the same content as ${original.file}, which was already imported: skipped`);
+      return { kind: 'duplicate', file, original, complete: scan.size === scan.completeBytes };
+    }
+    start = { offset: 0, line: 0, records: 0, rejected: 0, hash: createHash('sha256'), clearsReport: false };
   }
-  if (known?.done) {
-    deps.metrics.duplicateFiles.inc();
-    deps.log.warn({ file, sha256, original: known.file }, `file ${file} has the same content as ${known.file}, which was already imported: skipped`);
-    return { kind: 'duplicate', file, original: known };
-  }
-  let progress: ImportProgress = known
-    ? { ...known, file }
-    : { sha256, file, size, line: 0, offset: 0, records: 0, rejected: 0, done: false, updatedAt: deps.now().toISOString() };
-  if (known) deps.log.info({ file, line: known.line, offset: known.offset }, `resuming ${file} after line ${known.line}`);
-  else deps.log.info({ file, sha256, size }, `importing ${file}`);
+  return importFrom(path, file, start, known !== undefined, deps);
+}
 
+/** Checks that a known file still begins with what was imported; what to continue from, or the refusal. */
+async function checkKnown(path: string, file: string, known: KnownFile, deps: FileImporterDeps): Promise<Start | FileImportOutcome> {
+  const { size } = await stat(path);
+  if (size < known.offset) return refuse(file, known, 'file-truncated', 'truncated', size, undefined, deps);
+  // An import the previous version had not finished: only the digest of the whole file is known.
+  const end = known.v === 1 ? known.size : known.offset;
+  const expected = known.v === 1 ? known.sha256 : known.prefixSha256;
+  const scan = await scanFile(path, { end, mark: known.offset });
+  if (scan.size < known.offset) return refuse(file, known, 'file-truncated', 'truncated', scan.size, undefined, deps);
+  if (scan.size < end || scan.sha256 !== expected || !scan.atMark) {
+    return refuse(file, known, 'file-changed', `${scan.size}:${scan.sha256}`, size, scan.sha256, deps);
+  }
+  const reported = known.v === 2 ? known.reported : undefined;
+  if (reported) deps.log.info({ file }, `${file} begins again with what was imported from it: it is imported further`);
+  return {
+    offset: known.offset,
+    line: known.line,
+    records: known.records,
+    rejected: known.rejected,
+    hash: scan.atMark,
+    ...(known.v === 2 && known.duplicateOf ? { duplicateOf: known.duplicateOf } : {}),
+    clearsReport: reported !== undefined,
+  };
+}
+
+/**
+ * Reports, once per state, that a known file no longer begins with what was imported
+ * from it: a dead letter, a warning and a metric. The report is recorded in the file's
+ * progress record in the same transaction, so a restart does not repeat it.
+ */
+async function refuse(
+  file: string,
+  known: KnownFile,
+  reason: FileRefusal,
+  state: string,
+  size: number,
+  foundSha256: string | undefined,
+  deps: FileImporterDeps,
+): Promise<FileImportOutcome> {
+  const alreadyReported =
+    known.v === 2 ? known.reported?.reason === reason && known.reported.state === state : !deps.firstTime(`refused ${file} ${reason} ${state}`);
+  if (alreadyReported) {
+    deps.log.debug({ file, reason }, `${file}: still ${reason === 'file-changed' ? 'changed' : 'truncated'}, already reported`);
+    return { kind: 'refused', reason };
+  }
+  const importedSha256 = known.v === 2 ? known.prefixSha256 : known.sha256;
+  const what = `${known.offset} bytes (${known.line} lines)`;
+  const message =
+    reason === 'file-truncated'
+      ? `${file} is ${size} bytes, shorter than the ${what} already imported from it: it was truncated or replaced. Nothing more is imported from it. ${ADVICE}`
+      : `${file} changed after ${what} of it were imported: ${known.v === 2 ? `its first ${known.offset} bytes` : 'the file'} no longer ${known.v === 2 ? 'are' : 'is'} what was imported (SHA-256 ${foundSha256 ?? '?'} instead of ${importedSha256}). Those lines are not imported again and nothing more is imported from it. ${ADVICE}`;
+  const letter: FileDeadLetter = {
+    source: { file },
+    reason,
+    message,
+    importedBytes: known.offset,
+    importedLines: known.line,
+    size,
+    importedSha256,
+    ...(foundSha256 ? { foundSha256 } : {}),
+    rejectedAt: deps.now().toISOString(),
+  };
+  const messages: OutgoingMessage[] = [{ topic: deps.topics.deadLetters, key: file, value: JSON.stringify(letter) }];
+  let recorded: FileProgress | undefined;
+  if (known.v === 2) {
+    recorded = { ...known, reported: { reason, state }, updatedAt: letter.rejectedAt };
+    messages.push(progressMessage(deps.topics.progress, recorded));
+  }
+  await deps.publish(messages);
+  if (recorded) deps.book.set(recorded);
+  deps.metrics.filesRefused.inc({ reason });
+  deps.log.warn({ file, reason, importedBytes: known.offset, importedLines: known.line, size }, message);
+  return { kind: 'refused', reason };
+}
+
+function progressMessage(topic: string, p: FileProgress): OutgoingMessage {
+  return { topic, key: progressKey(p.file), value: JSON.stringify(p) };
+}
+
+async function importFrom(path: string, file: string, start: Start, known: boolean, deps: FileImporterDeps): Promise<FileImportOutcome> {
+  const splitter = new LineSplitter({ startOffset: start.offset, startLine: start.line, maxLineBytes: deps.maxLineBytes, hash: start.hash });
+  const size = (await stat(path)).size;
+  let committed = { line: start.line, offset: start.offset, records: start.records, rejected: start.rejected };
+  let progress: FileProgress | undefined;
   let batch: OutgoingMessage[] = [];
-  let pending = { line: progress.line, offset: progress.offset, records: 0, rejected: 0, rejections: new Map<string, number>() };
+  let pending = { line: start.line, offset: start.offset, records: 0, rejected: 0, rejections: new Map<string, number>() };
+  let nowMs = deps.now().getTime();
 
-  const commit = async (done: boolean) => {
-    const next: ImportProgress = {
-      ...progress,
-      line: pending.line,
+  const commit = async () => {
+    const next: FileProgress = {
+      v: 2,
+      file,
       offset: pending.offset,
-      records: progress.records + pending.records,
-      rejected: progress.rejected + pending.rejected,
-      done,
+      line: pending.line,
+      prefixSha256: splitter.prefixSha256(),
+      records: committed.records + pending.records,
+      rejected: committed.rejected + pending.rejected,
       updatedAt: deps.now().toISOString(),
+      ...(start.duplicateOf ? { duplicateOf: start.duplicateOf } : {}),
     };
-    const messages = [...batch, { topic: deps.topics.progress, key: sha256, value: JSON.stringify(next) }];
+    const messages = [...batch, progressMessage(deps.topics.progress, next)];
     const end = deps.metrics.transactionSeconds.startTimer();
-    await deps.producer.inTransaction((tx) => tx.send(messages));
+    await deps.publish(messages);
     end();
     deps.metrics.recordsPublished.inc(pending.records);
     for (const [reason, n] of pending.rejections) deps.metrics.linesRejected.inc({ reason }, n);
     deps.metrics.currentFileRemainingBytes.set(Math.max(0, size - next.offset));
     deps.book.set(next);
     progress = next;
+    committed = { line: next.line, offset: next.offset, records: next.records, rejected: next.rejected };
     batch = [];
     pending = { line: next.line, offset: next.offset, records: 0, rejected: 0, rejections: new Map() };
+    nowMs = deps.now().getTime();
   };
 
-  const reject = (raw: RawLine, reason: RejectionReason, message: string, text: string, exact?: Buffer) => {
-    const letter: DeadLetter = {
+  const reject = (raw: RawLine, reason: RejectionReason, message: string, invalidUtf8 = false) => {
+    const bounded = boundRaw(raw.bytes, DEFAULT_MAX_RAW_BYTES);
+    const letter: LineDeadLetter = {
       source: { file, line: raw.line, offset: raw.offset },
       reason,
-      message: `${file}:${raw.line}: ${message}`,
-      raw: text,
-      ...(exact ? { rawBase64: exact.toString('base64') } : {}),
+      message: boundRaw(`${file}:${raw.line}: ${message}`, MAX_MESSAGE_BYTES).raw,
+      raw: bounded.raw,
+      rawBytes: raw.tooLong ? raw.length : bounded.rawBytes,
+      rawSha256: raw.sha256 ?? bounded.rawSha256,
+      truncated: raw.tooLong || bounded.truncated,
+      ...(invalidUtf8 ? { rawBase64: raw.bytes.subarray(0, DEFAULT_MAX_RAW_BYTES).toString('base64') } : {}),
       rejectedAt: deps.now().toISOString(),
     };
     batch.push({ topic: deps.topics.deadLetters, key: file, value: JSON.stringify(letter) });
@@ -108,20 +277,31 @@ export async function importFile(path: string, deps: FileImporterDeps): Promise<
     deps.log.warn({ file, line: raw.line, offset: raw.offset, reason }, letter.message);
   };
 
-  for await (const raw of readLines(path, { startOffset: progress.offset, startLine: progress.line, maxLineBytes: deps.maxLineBytes })) {
+  let first = true;
+  for await (const raw of readLines(path, splitter, { startOffset: start.offset })) {
+    if (first) {
+      first = false;
+      if (start.line > 0) deps.log.info({ file, line: start.line, offset: start.offset }, `continuing ${file} after line ${start.line} (byte ${start.offset})`);
+      else deps.log.info({ file, size }, `importing ${file}`);
+    }
     deps.metrics.linesRead.inc();
     if (raw.tooLong) {
-      reject(raw, 'line-too-long', `line is longer than ${deps.maxLineBytes} bytes`, raw.bytes.toString('utf8'));
+      reject(raw, 'line-too-long', `line is ${raw.length} bytes, longer than ${deps.maxLineBytes}`);
     } else {
       let text: string | undefined;
       try {
         text = strictUtf8.decode(raw.bytes);
       } catch {
-        reject(raw, 'invalid-utf8', 'line is not valid UTF-8', raw.bytes.toString('utf8'), raw.bytes);
+        reject(raw, 'invalid-utf8', 'line is not valid UTF-8', true);
       }
       if (text !== undefined) {
         const parsed = parseDataRecordLine(text);
-        if (parsed.ok) {
+        const future = parsed.ok ? checkNotInFuture(parsed.value.recordedAt, nowMs, deps.futureToleranceMs) : undefined;
+        if (!parsed.ok) {
+          reject(raw, parsed.error.reason, parsed.error.message);
+        } else if (future) {
+          reject(raw, future.reason, future.message);
+        } else {
           const record = toImportedRecord(parsed.value, { file, line: raw.line });
           batch.push({
             topic: deps.topics.records,
@@ -132,20 +312,46 @@ export async function importFile(path: string, deps: FileImporterDeps): Promise<
             timestamp: record.recordedAt,
           });
           pending.records++;
-        } else {
-          reject(raw, parsed.error.reason, parsed.error.message, text);
         }
       }
     }
     pending.line = raw.line;
     pending.offset = raw.nextOffset;
-    if (pending.line - progress.line >= deps.transactionLines) {
-      await commit(false);
-      if (deps.stopping()) return { kind: 'stopped', progress };
+    if (pending.line - committed.line >= deps.transactionLines) {
+      await commit();
+      if (deps.stopping()) return { kind: 'stopped', progress: progress! };
     }
   }
-  await commit(true);
-  deps.metrics.filesImported.inc();
-  deps.log.info({ file, records: progress.records, rejected: progress.rejected, lines: progress.line }, `imported ${file}: ${progress.records} records, ${progress.rejected} rejected`);
-  return { kind: 'imported', progress };
+  if (pending.line > committed.line) await commit();
+  const tail = splitter.tail();
+  if (tail && deps.firstTime(`tail ${file} ${tail.offset}`)) {
+    deps.log.info(
+      { file, line: pending.line + 1, offset: tail.offset, bytes: tail.bytes },
+      `${file}: line ${pending.line + 1} (byte ${tail.offset} on, ${tail.bytes} bytes so far) has no newline yet: it is imported once its newline arrives`,
+    );
+  }
+  deps.metrics.currentFileRemainingBytes.set(0);
+  if (progress) {
+    const records = progress.records - start.records;
+    const rejected = progress.rejected - start.rejected;
+    deps.metrics.filesImported.inc();
+    deps.log.info(
+      { file, records, rejected, lines: progress.line, offset: progress.offset },
+      `imported ${file}: ${records} records, ${rejected} rejected` + (start.line > 0 ? ` (lines ${start.line + 1}–${progress.line}; ${progress.records} records in all)` : ''),
+    );
+    return { kind: 'imported', progress, records, rejected, complete: tail === undefined };
+  }
+  if (start.clearsReport) {
+    // Nothing new, but the file matches again: record that, so a new change is reported.
+    const cleared = deps.book.get(file);
+    if (cleared?.v === 2) {
+      const { reported: _, ...rest } = cleared;
+      const next: FileProgress = { ...rest, updatedAt: deps.now().toISOString() };
+      await deps.publish([progressMessage(deps.topics.progress, next)]);
+      deps.book.set(next);
+    }
+  }
+  if (!known && size === 0) deps.log.info({ file }, `imported ${file}: 0 records, 0 rejected (empty)`);
+  else if (known && !tail) deps.log.info({ file, lines: start.line, offset: start.offset }, `${file} was already imported: skipped`);
+  return { kind: 'up-to-date', complete: tail === undefined };
 }

@@ -6,6 +6,7 @@ export interface ImporterMetrics {
   linesRejected: Counter<'reason'>;
   filesImported: Counter;
   duplicateFiles: Counter;
+  filesRefused: Counter<'reason'>;
   filesQueued: Gauge;
   currentFileRemainingBytes: Gauge;
   transactionSeconds: Histogram;
@@ -19,6 +20,12 @@ export function importerMetrics(registry: Registry): ImporterMetrics {
     linesRejected: new Counter({ name: 'importer_lines_rejected_total', help: 'Lines sent to the dead-letter topic', labelNames: ['reason'], registers }),
     filesImported: new Counter({ name: 'importer_files_imported_total', help: 'Files completely imported', registers }),
     duplicateFiles: new Counter({ name: 'importer_duplicate_files_total', help: 'Files skipped because the same content was already imported', registers }),
+    filesRefused: new Counter({
+      name: 'importer_files_refused_total',
+      help: 'Files not imported further because the part already imported changed or the file shrank (reported on dead-letters)',
+      labelNames: ['reason'],
+      registers,
+    }),
     filesQueued: new Gauge({ name: 'importer_files_queued', help: 'Files waiting to be imported (lag)', registers }),
     currentFileRemainingBytes: new Gauge({ name: 'importer_current_file_remaining_bytes', help: 'Bytes of the current file not yet committed (lag)', registers }),
     transactionSeconds: new Histogram({

@@ -12,11 +12,18 @@ import { importFile, type FileImportOutcome } from './file-importer';
 import { ImportProgressBook } from './import-progress';
 import type { ImporterMetrics } from './importer-metrics';
 import { IncomingFolder } from './incoming-folder';
+import { nameFilter } from './name-filter';
+import { WorkQueue } from './work-queue';
 
-/** The importer: restores its progress book, then imports files one at a time in arrival order. */
+/**
+ * The importer: restores its progress book, then imports what is new in files one at a
+ * time, in arrival order; a file that changes while it is imported is looked at again.
+ */
 export class ImporterService {
-  private readonly queue: string[] = [];
+  private readonly queue = new WorkQueue();
   private readonly book = new ImportProgressBook();
+  /** Notes already given in this process (e.g. "waiting for the newline of …"). */
+  private readonly notes = new Set<string>();
   private producer: KafkaTransactionalProducer | undefined;
   private folder: IncomingFolder | undefined;
   private stopping = false;
@@ -44,7 +51,11 @@ export class ImporterService {
     this.log.info({ records, files: this.book.size }, 'import progress restored');
     this.folder = new IncomingFolder(
       this.config.INCOMING_DATA_RECORDS_DIR,
-      { stabilityMs: this.config.IMPORTER_STABILITY_MS, poll: this.config.IMPORTER_POLL },
+      {
+        stabilityMs: this.config.IMPORTER_STABILITY_MS,
+        poll: this.config.IMPORTER_POLL,
+        accept: nameFilter(this.config.IMPORTER_INCLUDE, this.config.IMPORTER_EXCLUDE),
+      },
       (path) => this.enqueue(path),
     );
     await this.folder.start();
@@ -53,15 +64,23 @@ export class ImporterService {
   }
 
   private enqueue(path: string): void {
-    this.queue.push(path);
+    this.queue.offer(path);
     this.metrics.filesQueued.set(this.queue.length);
     this.wake?.();
+  }
+
+  private firstTime(note: string): boolean {
+    if (this.notes.has(note)) return false;
+    // Bounded: a note is only a courtesy (a line said once), never needed for correctness.
+    if (this.notes.size >= 100_000) this.notes.clear();
+    this.notes.add(note);
+    return true;
   }
 
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
-      const path = this.queue[0];
+      const path = this.queue.next();
       if (path === undefined) {
         await new Promise<void>((r) => (this.wake = r));
         this.wake = undefined;
@@ -70,7 +89,7 @@ export class ImporterService {
       let outcome: FileImportOutcome | undefined;
       try {
         outcome = await importFile(path, {
-          producer: this.producer!,
+          publish: (messages) => this.producer!.inTransaction((tx) => tx.send(messages)),
           topics: {
             records: this.config.TOPIC_INCOMING_DATA_RECORDS,
             deadLetters: this.config.TOPIC_DEAD_LETTERS,
@@ -81,8 +100,10 @@ export class ImporterService {
           log: this.log,
           transactionLines: this.config.IMPORTER_TRANSACTION_LINES,
           maxLineBytes: this.config.IMPORTER_MAX_LINE_BYTES,
+          futureToleranceMs: this.config.EVENT_TIME_FUTURE_TOLERANCE_MS,
           now: () => new Date(),
           stopping: () => this.stopping,
+          firstTime: (note) => this.firstTime(note),
         });
         failures = 0;
       } catch (err) {
@@ -93,7 +114,7 @@ export class ImporterService {
         }
         if ((err as { code?: string }).code === 'ENOENT') {
           this.log.warn({ file: basename(path) }, `${basename(path)} disappeared before it was imported`);
-          this.dequeue(path);
+          this.dequeue();
           continue;
         }
         // Kafka trouble: the open transaction was aborted; retry the file from its last commit.
@@ -104,16 +125,19 @@ export class ImporterService {
         continue;
       }
       if (outcome.kind === 'stopped') return;
-      this.dequeue(path);
-      if (this.config.IMPORTER_ARCHIVE_DIR) await this.archive(path);
+      const again = this.dequeue();
+      // Archived only when everything in it is accounted for (no line waits for its newline)
+      // and it did not change meanwhile.
+      if (this.config.IMPORTER_ARCHIVE_DIR && !again && outcome.kind !== 'refused' && outcome.complete) await this.archive(path);
     }
   }
 
-  private dequeue(path: string): void {
-    this.queue.shift();
-    this.folder?.release(path);
+  /** The current file is done; true when it changed meanwhile and was queued again. */
+  private dequeue(): boolean {
+    const again = this.queue.done();
     this.metrics.filesQueued.set(this.queue.length);
     this.metrics.currentFileRemainingBytes.set(0);
+    return again;
   }
 
   private async archive(path: string): Promise<void> {
