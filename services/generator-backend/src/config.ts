@@ -1,4 +1,4 @@
-import { boolFromEnv, commonEnvSchema, intFromEnv, loadConfig } from '@mobilecs/platform';
+import { boolFromEnv, commonEnvSchema, exposureProblem, intFromEnv, loadConfig } from '@mobilecs/platform';
 import { isKnownTimeZone } from '@mobilecs/domain';
 import { z } from 'zod';
 
@@ -24,7 +24,14 @@ export const configSchema = commonEnvSchema.extend({
   STARTUP_TIMEOUT_MS: intFromEnv(0).default(120_000),
   /** How long a graceful shutdown waits for requests in flight. */
   SHUTDOWN_TIMEOUT_MS: intFromEnv(0).default(15_000),
+  /**
+   * Bearer token the endpoints that write data require (generate, PUT, GraphQL). Optional
+   * on loopback; required when HTTP_BIND_ADDRESS reaches beyond this machine. Empty = unset.
+   */
+  API_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'must be at least 16 characters').optional()),
 }).superRefine((c, ctx) => {
+  const exposure = exposureProblem(c.HTTP_BIND_ADDRESS, c.API_TOKEN);
+  if (exposure) ctx.addIssue({ code: 'custom', path: ['API_TOKEN'], message: exposure });
   if (c.GENERATOR_BATCH_SIZE > c.GENERATOR_MAX_COUNT) {
     ctx.addIssue({ code: 'custom', path: ['GENERATOR_BATCH_SIZE'], message: `must not exceed GENERATOR_MAX_COUNT (${c.GENERATOR_MAX_COUNT})` });
   }

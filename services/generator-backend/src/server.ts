@@ -2,8 +2,10 @@
 // with a graceful stop; main.ts runs it from the environment, tests run it in-process.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import express from 'express';
 import {
   KafkaProducer,
+  bearerTokenGuard,
   createCassandraClient,
   createLogger,
   createMetricsRegistry,
@@ -20,6 +22,7 @@ import { FsIncomingFolder } from './adapters/fsIncomingFolder';
 import { KafkaAgreementPublisher } from './adapters/kafkaAgreementPublisher';
 import { createApp } from './app';
 import { SERVICE, type GeneratorConfig } from './config';
+import { isWriteRequest } from './write-requests';
 
 export interface RunningServer {
   port: number;
@@ -111,11 +114,16 @@ export async function startServer(config: GeneratorConfig, logger: Logger = crea
     clock: () => Date.now(),
   });
 
+  // The token check comes before every route of the app (private by default: see write-requests.ts).
+  const guarded = express();
+  guarded.disable('x-powered-by');
+  guarded.use(bearerTokenGuard(config.API_TOKEN, isWriteRequest));
+  guarded.use(app);
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.HTTP_PORT, (err?: Error) => (err ? reject(err) : resolve(s)));
+    const s = guarded.listen(config.HTTP_PORT, config.HTTP_BIND_ADDRESS, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port, incomingDir: config.INCOMING_DATA_RECORDS_DIR, keyspace: config.CASSANDRA_KEYSPACE }, 'generator-backend listening');
+  logger.info({ port, bindAddress: config.HTTP_BIND_ADDRESS, apiToken: config.API_TOKEN !== undefined, incomingDir: config.INCOMING_DATA_RECORDS_DIR, keyspace: config.CASSANDRA_KEYSPACE }, 'generator-backend listening');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

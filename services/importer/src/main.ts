@@ -1,5 +1,6 @@
 import express from 'express';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   ConfigError,
   KafkaAdmin,
@@ -50,9 +51,9 @@ async function main(): Promise<void> {
     ]),
   );
   const server: Server = await new Promise((resolve) => {
-    const s = app.listen(config.HTTP_PORT, () => resolve(s));
+    const s = app.listen(config.HTTP_PORT, config.HTTP_BIND_ADDRESS, () => resolve(s));
   });
-  log.info({ port: config.HTTP_PORT, dir: config.INCOMING_DATA_RECORDS_DIR }, 'importer starting');
+  log.info({ port: (server.address() as AddressInfo).port, bindAddress: config.HTTP_BIND_ADDRESS, dir: config.INCOMING_DATA_RECORDS_DIR }, 'importer starting');
 
   await waitForKafka(kafka, 120_000);
   await ensureTopics(

@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     res.type('application/json').send(stringifyExact({ agreementId: req.params.agreementId, partitions: ingester.assignedPartitions(), openPeriods: ingester.openPeriods(req.params.agreementId) }));
   });
   const server: Server = await new Promise((resolve) => {
-    const s = app.listen(config.HTTP_PORT, () => resolve(s));
+    const s = app.listen(config.HTTP_PORT, config.HTTP_BIND_ADDRESS, () => resolve(s));
   });
 
   await Promise.all([waitForKafka(kafka, 120_000), waitForCassandra(cassandraConn, 180_000)]);

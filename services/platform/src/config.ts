@@ -35,6 +35,11 @@ export const commonEnvSchema = z.object({
   TOPIC_DEAD_LETTERS: z.string().min(1).default('dead-letters'),
   TOPIC_DATA_RECORDS_LATE: z.string().min(1).default('data-records-late'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Address the HTTP server listens on: loopback unless told otherwise (containers set 0.0.0.0). */
+  HTTP_BIND_ADDRESS: z
+    .string()
+    .regex(/^(?:[0-9a-fA-F:.]+|[a-zA-Z0-9.-]+)$/, 'an IP address or a host name, e.g. 127.0.0.1 or 0.0.0.0')
+    .default('127.0.0.1'),
 });
 
 /**

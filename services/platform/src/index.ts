@@ -6,3 +6,4 @@ export * from './logger';
 export * from './metrics';
 export * from './operations-router';
 export * from './rate-limited-log';
+export * from './http-exposure';
