@@ -4,6 +4,7 @@
 //   npm start -- --keep-infra          # leave Kafka and Cassandra running on Ctrl-C (a faster next start)
 //   npm start -- --with-infra-down     # on Ctrl-C also stop servers that were already running before
 //   npm start -- --raw-logs            # the services' pino JSON lines as they are
+//   npm start -- --fresh               # first delete this checkout's data: Kafka, Cassandra, incoming folder
 //
 // Kafka and Cassandra come from KAFKA_BROKERS / CASSANDRA_CONTACT_POINTS (and
 // CASSANDRA_LOCAL_DATA_CENTER) when set, otherwise from infra/ (`startLocalInfra`,
@@ -12,7 +13,11 @@
 // /health/ready. Every other variable (TOPIC_*, CASSANDRA_KEYSPACE, INGESTER_*, ...)
 // is passed on to the services unchanged. Ports: MOBILECS_GENERATOR_BACKEND_PORT
 // (8080), MOBILECS_IMPORTER_PORT (8081), MOBILECS_INGESTER_PORT (8082); the incoming
-// folder: INCOMING_DATA_RECORDS_DIR (/tmp/incoming-data-records).
+// folder: INCOMING_DATA_RECORDS_DIR (<checkout>/.infra/incoming-data-records, beside the
+// local servers' data, so that one checkout's files are never imported by another's
+// Kafka). A second run continues on the same data (the generator keeps its sequences in
+// Kafka); --fresh stops the local servers of this checkout and deletes their data and
+// the incoming folder first.
 //
 // A service that exits unexpectedly — during start-up (even by SIGKILL) or later — is
 // reported and restarted, the same way in both cases (scripts/restart-policy.ts): up to
@@ -29,14 +34,14 @@
 // alone (unless --with-infra-down); --keep-infra keeps the ones it started.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { LocalServerError, startLocalInfra, stopLocalInfra } from '../infra/src/index';
-import { repoRoot } from '../infra/src/paths';
+import { infraHome, repoRoot } from '../infra/src/paths';
 import {
   decideRestart,
   describeRestartPolicy,
@@ -73,13 +78,13 @@ class GaveUpError extends Error {
 
 const args = new Set(process.argv.slice(2));
 for (const a of args) {
-  if (!['--keep-infra', '--with-infra-down', '--raw-logs', '--help', '-h'].includes(a)) {
-    console.error(`unknown option ${a}\nusage: npm start [-- --keep-infra | --with-infra-down] [--raw-logs]`);
+  if (!['--keep-infra', '--with-infra-down', '--raw-logs', '--fresh', '--help', '-h'].includes(a)) {
+    console.error(`unknown option ${a}\nusage: npm start [-- --keep-infra | --with-infra-down] [--raw-logs] [--fresh]`);
     process.exit(2);
   }
 }
 if (args.has('--help') || args.has('-h')) {
-  console.log('usage: npm start [-- --keep-infra | --with-infra-down] [--raw-logs]   (see the top of scripts/run-system.ts)');
+  console.log('usage: npm start [-- --keep-infra | --with-infra-down] [--raw-logs] [--fresh]   (see the top of scripts/run-system.ts)');
   process.exit(0);
 }
 if (args.has('--keep-infra') && args.has('--with-infra-down')) {
@@ -88,6 +93,7 @@ if (args.has('--keep-infra') && args.has('--with-infra-down')) {
 }
 const withInfraDown = args.has('--with-infra-down');
 const keepInfra = args.has('--keep-infra');
+const fresh = args.has('--fresh');
 const rawLogs = args.has('--raw-logs');
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (color: number, s: string) => (useColor ? `\u001b[${color}m${s}\u001b[0m` : s);
@@ -412,6 +418,15 @@ async function main(): Promise<number> {
     const needKafka = !process.env.KAFKA_BROKERS;
     const needCassandra = !process.env.CASSANDRA_CONTACT_POINTS;
     const env: NodeJS.ProcessEnv = { ...process.env };
+    const incomingDir = env.INCOMING_DATA_RECORDS_DIR || join(infraHome, 'incoming-data-records');
+    if (fresh) {
+      if (!needKafka || !needCassandra) {
+        throw new StartupError('--fresh deletes the data of the local Kafka and Cassandra of this checkout; with KAFKA_BROKERS or CASSANDRA_CONTACT_POINTS set there is nothing local to reset: unset them, or reset those servers yourself');
+      }
+      say(`--fresh: stopping this checkout's local Kafka and Cassandra (if running) and deleting their data and ${incomingDir}`);
+      await stopLocalInfra((m) => say(m), { kafka: true, cassandra: true });
+      for (const dir of [join(infraHome, 'kafka', 'data'), join(infraHome, 'cassandra', 'data'), incomingDir]) rmSync(dir, { recursive: true, force: true });
+    }
     if (needKafka || needCassandra) {
       say(`starting (or reusing) the local ${[needKafka && 'Kafka', needCassandra && 'Cassandra'].filter(Boolean).join(' and ')} (infra/, first start takes about a minute)`);
       // A start that fails half-way stops what it started itself (startLocalInfra).
@@ -426,7 +441,6 @@ async function main(): Promise<number> {
         env.CASSANDRA_LOCAL_DATA_CENTER = infra.cassandraDataCenter;
       }
     }
-    const incomingDir = env.INCOMING_DATA_RECORDS_DIR || '/tmp/incoming-data-records';
     env.INCOMING_DATA_RECORDS_DIR = incomingDir;
     mkdirSync(incomingDir, { recursive: true });
     env.LOG_LEVEL ??= 'info';
