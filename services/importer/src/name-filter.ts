@@ -7,12 +7,31 @@ import picomatch from 'picomatch';
  */
 export const DEFAULT_EXCLUDE = ['.*', 'tmp*', '*.part', '*.tmp', '*.crdownload', '*~'] as const;
 
-/** Splits a comma-separated list of globs (blanks around commas ignored, empty items dropped). */
+/**
+ * Splits a comma-separated list of globs: blanks around items and empty items are
+ * dropped, and a comma inside braces or brackets is part of its glob (`*.{csv,txt}`).
+ */
 export function parseGlobList(text: string): string[] {
-  return text
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
+  const globs: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\\' && i + 1 < text.length) {
+      current += c + text[++i]!;
+      continue;
+    }
+    if (c === '{' || c === '[') depth++;
+    else if ((c === '}' || c === ']') && depth > 0) depth--;
+    if (c === ',' && depth === 0) {
+      globs.push(current);
+      current = '';
+    } else {
+      current += c;
+    }
+  }
+  globs.push(current);
+  return globs.map((g) => g.trim()).filter((g) => g.length > 0);
 }
 
 /** Why a glob cannot be a file-name pattern, or undefined when it can. */
