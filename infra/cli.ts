@@ -1,4 +1,4 @@
-// npm run infra:up | infra:down | infra:status | consume -- <topic> [extra console-consumer args]
+// npm run infra:up | infra:down | infra:status | consume -- <topic> [options] | produce -- <topic> [options]
 import { spawn } from 'node:child_process';
 import { kafkaToolCommand } from './src/kafka-tools';
 import { kafkaBrokers } from './src/local-kafka';
@@ -6,12 +6,37 @@ import { LocalServerError, localInfraStatus, startLocalInfra, stopLocalInfra } f
 
 const log = (msg: string) => console.log(`[infra] ${msg}`);
 
+/**
+ * Takes our own `--timeout-ms N` out of the console consumer's options: Kafka's own
+ * ends with a TimeoutException stack trace, ours ends it cleanly (SIGTERM, after which
+ * it prints how many messages it processed) once no message came for N ms.
+ */
+function splitTimeout(args: string[]): { timeoutMs: number | undefined; rest: string[] } {
+  const rest: string[] = [];
+  let timeoutMs: number | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const inline = /^--timeout-ms=(.*)$/.exec(a);
+    if (a === '--timeout-ms' || inline) {
+      const value = inline ? inline[1]! : args[++i];
+      if (value === undefined || !/^\d+$/.test(value)) throw new UsageError(`--timeout-ms needs a number of milliseconds, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
+      timeoutMs = Number(value);
+    } else {
+      rest.push(a);
+    }
+  }
+  return { timeoutMs, rest };
+}
+
+class UsageError extends Error {}
+
 async function consume(args: string[]): Promise<number> {
-  const [topic, ...rest] = args;
-  if (!topic) {
-    console.error('usage: npm run consume -- <topic> [more kafka-console-consumer options]');
+  const [topic, ...more] = args;
+  if (!topic || topic.startsWith('-')) {
+    console.error('usage: npm run consume -- <topic> [--max-messages N] [--timeout-ms N] [more kafka-console-consumer options]');
     return 2;
   }
+  const { timeoutMs, rest } = splitTimeout(more);
   const brokers = process.env.KAFKA_BROKERS ?? kafkaBrokers.join(',');
   const tool = await kafkaToolCommand('org.apache.kafka.tools.consumer.ConsoleConsumer', [
     '--bootstrap-server',
@@ -31,11 +56,48 @@ async function consume(args: string[]): Promise<number> {
     'print.offset=true',
     ...rest,
   ]);
-  const child = spawn(
-    tool.java,
-    tool.args,
-    { stdio: 'inherit' },
-  );
+  const child = spawn(tool.java, tool.args, { stdio: ['inherit', timeoutMs === undefined ? 'inherit' : 'pipe', 'inherit'] });
+  let timedOut = false;
+  if (timeoutMs !== undefined) {
+    const stop = () => {
+      timedOut = true;
+      child.kill('SIGTERM');
+    };
+    let timer = setTimeout(stop, timeoutMs);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      clearTimeout(timer);
+      timer = setTimeout(stop, timeoutMs);
+    });
+    child.on('exit', () => clearTimeout(timer));
+  }
+  // Ended by our timeout: the JVM exits 143 (SIGTERM) after printing its total — a clean end.
+  return new Promise((resolve) => child.on('exit', (code) => resolve(timedOut ? 0 : (code ?? 1))));
+}
+
+/** Kafka's console producer: one message per line, `key|value` (agreements are keyed by msisdn). */
+async function produce(args: string[]): Promise<number> {
+  const [topic, ...rest] = args;
+  if (!topic || topic.startsWith('-')) {
+    console.error('usage: npm run produce -- <topic> [more kafka-console-producer options]   then type key|value lines; Ctrl-D ends');
+    return 2;
+  }
+  const brokers = process.env.KAFKA_BROKERS ?? kafkaBrokers.join(',');
+  const tool = await kafkaToolCommand('org.apache.kafka.tools.ConsoleProducer', [
+    '--bootstrap-server',
+    brokers,
+    '--topic',
+    topic,
+    '--property',
+    'parse.key=true',
+    '--property',
+    'key.separator=|',
+    '--producer-property',
+    'acks=all',
+    ...rest,
+  ]);
+  if (process.stdin.isTTY) console.error(`[infra] type one message per line as key|value (e.g. an agreement: <msisdn>|{"id":…}); Ctrl-D ends`);
+  const child = spawn(tool.java, tool.args, { stdio: 'inherit' });
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
 }
 
@@ -57,8 +119,10 @@ async function main(): Promise<number> {
       return 0;
     case 'consume':
       return consume(args);
+    case 'produce':
+      return produce(args);
     default:
-      console.error('usage: tsx infra/cli.ts up [kafka] [cassandra] | down | status | consume <topic>');
+      console.error('usage: tsx infra/cli.ts up [kafka] [cassandra] | down | status | consume <topic> | produce <topic>');
       return 2;
   }
 }
@@ -66,7 +130,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(err instanceof LocalServerError ? `[infra] ${err.message}` : err);
+    console.error(err instanceof LocalServerError || err instanceof UsageError ? `[infra] ${err.message}` : err);
     process.exit(1);
   },
 );
