@@ -52,7 +52,8 @@ async function main(): Promise<void> {
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.HTTP_PORT, () => resolve(s));
   });
-  log.info({ port: config.HTTP_PORT, dir: config.INCOMING_DATA_RECORDS_DIR }, 'importer starting');
+  // The runtime in the start line: what runs is what was tested (Node 24, see package.json).
+  log.info({ port: config.HTTP_PORT, dir: config.INCOMING_DATA_RECORDS_DIR, node: process.version }, 'importer starting');
 
   await waitForKafka(kafka, 120_000);
   await ensureTopics(
