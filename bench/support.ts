@@ -2,9 +2,7 @@
 // named by KAFKA_BROKERS / CASSANDRA_CONTACT_POINTS), unique names so a benchmark never
 // touches another run's topics, groups or keyspaces, clean-up, and the services as
 // real child processes.
-import { once } from 'node:events';
 import { mkdirSync, readFileSync } from 'node:fs';
-import WebSocket from 'ws';
 import { KafkaAdmin, createCassandraClient, type CassandraConnection, type KafkaConnection, type TopicNames } from '@mobilecs/platform';
 import { cassandraContactPoints, cassandraDataCenter, kafkaBrokers, startLocalInfra } from '../infra/src/index';
 import { residentBytes } from '../infra/src/process-control';
@@ -164,15 +162,20 @@ export class BenchService extends ServiceProcess {
   async collectGarbage(): Promise<void> {
     const line = await this.waitForLog(/Debugger listening on ws:\/\//, 10_000);
     const url = /(ws:\/\/\S+)/.exec(line)![1]!;
+    // Node's own WebSocket client (global since Node 22; the browser API).
     const ws = new WebSocket(url);
-    await once(ws, 'open');
+    await new Promise<void>((resolve, reject) => {
+      ws.addEventListener('open', () => resolve(), { once: true });
+      ws.addEventListener('error', () => reject(new Error(`inspector WebSocket ${url} did not open`)), { once: true });
+    });
     const done = new Promise<void>((resolve, reject) => {
-      ws.on('message', (data: Buffer) => {
-        const reply = JSON.parse(data.toString()) as { id?: number; error?: { message: string } };
+      ws.addEventListener('message', (event: MessageEvent) => {
+        const reply = JSON.parse(String(event.data)) as { id?: number; error?: { message: string } };
         if (reply.id !== 1) return;
         if (reply.error) reject(new Error(`HeapProfiler.collectGarbage: ${reply.error.message}`));
         else resolve();
       });
+      ws.addEventListener('close', () => reject(new Error('inspector WebSocket closed before the reply')), { once: true });
     });
     ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
     await done;

@@ -1,7 +1,8 @@
-// The candidate clients are not project dependencies (neither can be in package.json:
-// one needs GitHub or a native build on `npm ci`, the other does not run on Node 20 as
-// shipped). install-candidates.sh puts them into bench/clients/.deps (ignored by git);
-// they are loaded from there, or from node_modules if someone installed them there.
+// The candidate clients are not project dependencies (neither is in package.json: one
+// needs GitHub or a native build on `npm ci`, the other fails the restart check, also on
+// Node 24; see the README). install-candidates.sh puts them into bench/clients/.deps
+// (ignored by git); they are loaded from there, or from node_modules if someone installed
+// them there.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

@@ -140,6 +140,46 @@ function dockerfileChecklist(text: string): string[] {
   return problems;
 }
 
+type LockPackage = { dev?: boolean; dependencies?: Record<string, string> };
+const lockPackages = (JSON.parse(readRepoFile('package-lock.json')) as { packages: Record<string, LockPackage> }).packages;
+
+/** The workspaces a service runs with: its own folder and, recursively, the @mobilecs/* workspaces it depends on. */
+function workspacesOf(service: string): string[] {
+  const folders = new Map(
+    Object.entries(lockPackages)
+      .filter(([path]) => /^(libs|services)\/[^/]+$/.test(path))
+      .map(([path]) => [(JSON.parse(readRepoFile(`${path}/package.json`)) as { name: string }).name, path]),
+  );
+  const seen = new Set<string>();
+  const visit = (folder: string) => {
+    if (seen.has(folder)) return;
+    seen.add(folder);
+    for (const dep of Object.keys(lockPackages[folder]?.dependencies ?? {})) {
+      const f = folders.get(dep);
+      if (f) visit(f);
+    }
+  };
+  visit(`services/${service}`);
+  return [...seen];
+}
+
+/**
+ * Production packages that npm installs inside a workspace folder (`<workspace>/node_modules/…`,
+ * per the lockfile: a version it cannot hoist to the root) for this service, but that the
+ * final stage does not copy from the npm ci stage; empty when the image has them all.
+ */
+function nestedPackagesNotCopied(text: string, service: string): string[] {
+  const df = DockerfileParser.parse(text);
+  const final = stagesOf(df).at(-1)!;
+  const copied = of(final, Copy)
+    .filter((c) => c.getFromFlag())
+    .flatMap((c) => copyPaths(c).sources.map((source) => expand(source, df, { SERVICE: service }).replace(/\/$/, '')));
+  return workspacesOf(service)
+    .filter((workspace) => !copied.includes(`/app/${workspace}/node_modules`))
+    .flatMap((workspace) => Object.entries(lockPackages).filter(([path, entry]) => path.startsWith(`${workspace}/node_modules/`) && !entry.dev))
+    .map(([path]) => path);
+}
+
 describe('services/Dockerfile', () => {
   const df = DockerfileParser.parse(dockerfileText);
   const stages = stagesOf(df);
@@ -180,6 +220,16 @@ describe('services/Dockerfile', () => {
       .flatMap((c) => copyPaths(c).sources.map((s) => s.replace(/^\/app\/node_modules\//, '').replace(/\/$/, '')));
     const missing = [...closure].filter((name) => !fromTools.some((copied) => name === copied || name.startsWith(`${copied}/`)));
     expect(missing).toEqual([]);
+  });
+
+  for (const service of SERVICES) {
+    it(`gives ${service} the packages npm installs in its workspaces' own node_modules (not hoisted to the root)`, () => {
+      expect(nestedPackagesNotCopied(dockerfileText, service)).toEqual([]);
+    });
+  }
+
+  it('a package that npm could not hoist exists (generator-backend\'s graphql 17 beside ruru\'s 16), so the check above checks something', () => {
+    expect(lockPackages['services/generator-backend/node_modules/graphql']?.dev).toBeFalsy();
   });
 
   for (const service of SERVICES) {
@@ -255,6 +305,11 @@ describe('the Dockerfile checklist finds what it is meant to find', () => {
       expect.stringContaining('ENV looks like a secret'),
       expect.stringContaining('COPY of .npmrc'),
     ]);
+  });
+  it('a workspace node_modules left out of the image', () => {
+    const line = 'COPY --from=prod-deps /app/services/${SERVICE}/node_modules ./services/${SERVICE}/node_modules\n';
+    expect(dockerfileText).toContain(line);
+    expect(nestedPackagesNotCopied(dockerfileText.replace(line, ''), 'generator-backend')).toEqual(['services/generator-backend/node_modules/graphql']);
   });
   it('dockerfile-utils flags a broken instruction', () => {
     expect(validate(dockerfileText.replace('EXPOSE ${PORT}', 'EXPOSE http')).map((d) => d.message)).toEqual(['Invalid containerPort: http']);

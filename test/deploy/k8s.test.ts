@@ -24,7 +24,8 @@ async function openApiErrors(resource: JsonObject): Promise<string[]> {
   const kind = text(resource.kind);
   let model: new (data: unknown) => { validate(): void };
   try {
-    const module = (await import(`kubernetes-models/${apiVersion}/${kind}`)) as Record<string, unknown>;
+    // @vite-ignore: resolved at run time (vite cannot map the template onto the package's exports).
+    const module = (await import(/* @vite-ignore */ `kubernetes-models/${apiVersion}/${kind}`)) as Record<string, unknown>;
     model = module[kind] as typeof model;
   } catch {
     return [`${ref(resource)}: no schema for ${apiVersion} ${kind}`];

@@ -15,6 +15,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(SERVICE, config.LOG_LEVEL);
+  // The runtime in the start line: what runs is what was tested (Node 24, see package.json).
+  logger.info({ node: process.version }, 'generator-backend starting');
   const running = await startServer(config, logger).catch((err: unknown) => {
     logger.fatal({ err }, 'start-up failed');
     process.exit(1);

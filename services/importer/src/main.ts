@@ -53,7 +53,8 @@ async function main(): Promise<void> {
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.HTTP_PORT, config.HTTP_BIND_ADDRESS, () => resolve(s));
   });
-  log.info({ port: (server.address() as AddressInfo).port, bindAddress: config.HTTP_BIND_ADDRESS, dir: config.INCOMING_DATA_RECORDS_DIR }, 'importer starting');
+  // The runtime in the start line: what runs is what was tested (Node 24, see package.json).
+  log.info({ port: (server.address() as AddressInfo).port, bindAddress: config.HTTP_BIND_ADDRESS, dir: config.INCOMING_DATA_RECORDS_DIR, node: process.version }, 'importer starting');
 
   await waitForKafka(kafka, 120_000);
   await ensureTopics(

@@ -94,6 +94,8 @@ async function main(): Promise<void> {
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.HTTP_PORT, config.HTTP_BIND_ADDRESS, () => resolve(s));
   });
+  // The runtime in the start line: what runs is what was tested (Node 24, see package.json).
+  log.info({ port: (server.address() as { port: number }).port, node: process.version }, 'ingester starting');
 
   await Promise.all([waitForKafka(kafka, 120_000), waitForCassandra(cassandraConn, 180_000)]);
   await ensureTopics(
