@@ -1,12 +1,15 @@
 // generator-backend against real Kafka and Cassandra, through a real HTTP server on a
-// random port: every endpoint of system spec §8.
+// random port: every endpoint of system spec §8; then (issue 13) the limits against the
+// real service, and its sequences across restarts of the process.
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadGeneratorConfig, startServer, type RunningServer } from '@mobilecs/generator-backend';
+import { KafkaAdmin } from '@mobilecs/platform';
+import { DataRecordFilesGenerator, formatIncomingRecordLine, loadGeneratorConfig, startServer, type RunningServer } from '@mobilecs/generator-backend';
 import { serverEnv, uniqueName } from './support/servers';
+import { ServiceProcess } from './support/service-process';
 import { readTopic } from './support/topic-reader';
 import { testServers } from './support/servers';
 
@@ -45,6 +48,7 @@ beforeAll(async () => {
     TOPIC_DATA_RECORDS_AGGREGATES: uniqueName('agg'),
     TOPIC_DEAD_LETTERS: uniqueName('dlq'),
     TOPIC_DATA_RECORDS_LATE: uniqueName('late'),
+    TOPIC_GENERATOR_SEQUENCES: uniqueName('seq'),
     LOG_LEVEL: 'silent',
   });
   server = await startServer(config, pino({ level: 'silent' }));
@@ -183,5 +187,131 @@ describe('generator-backend on real Kafka and Cassandra', () => {
     const metrics = await get('/metrics');
     expect(metrics.text).toContain('mobilecs_generator_generated_total{kind="agreement",service="generator-backend"} 1');
     expect(metrics.text).toContain('mobilecs_generator_generated_total{kind="file_line",service="generator-backend"} 31');
+  });
+});
+
+describe('generator-backend limits against the real service', () => {
+  const statements = async () =>
+    [...(await get('/metrics')).text.matchAll(/^mobilecs_generator_cassandra_statements_total\{[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+
+  it('a 250 KB GraphQL request with 2 300 aliases is refused with a clear error before any Cassandra statement', async () => {
+    const one = (i: number) => `a${i}: getTotalDataUsage(agreementId: "${AGREEMENT}", year: 2020, month: 1)`;
+    const query = `{ ${Array.from({ length: 2300 }, (_, i) => one(i)).join(' ')} }`;
+    const body = JSON.stringify({ query: query + ' '.repeat(250 * 1024 - query.length - 20) });
+    expect(body.length).toBeGreaterThan(249 * 1024);
+    await get(`/api/data-records/${AGREEMENT}/2020/1/total-data-used`); // at least one statement counted: the metric exists
+    const before = await statements();
+    expect(before).toBeGreaterThan(0);
+    const res = await get('/graphql', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+    expect(res.status, res.text).toBe(400);
+    const answer = JSON.parse(res.text) as { errors: { message: string; extensions: { code: string; requestId: string } }[] };
+    expect(answer.errors).toHaveLength(1);
+    expect(answer.errors[0]).toMatchObject({
+      message: 'query refused: it has more than 1000 tokens; simplify the query or raise GENERATOR_GRAPHQL_MAX_TOKENS',
+      extensions: { code: 'QUERY_LIMIT_EXCEEDED', requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown },
+    });
+    expect(res.text).not.toMatch(/\n\s+at |node_modules|\/work\//);
+    // 40 aliases: under the token limit, refused by the alias limit; still no statement.
+    const forty = await graphql(`{ ${Array.from({ length: 40 }, (_, i) => one(i)).join(' ')} }`);
+    expect(forty.errors?.[0]?.message).toMatch(/^query refused: its aliases \(40\) exceeds the limit of 15/);
+    expect(await statements()).toBe(before);
+  });
+
+  it('a generate call beyond the line limit is 413 naming GENERATOR_MAX_LINES_PER_CALL, and writes nothing', async () => {
+    const before = await readdir(join(dir, 'incoming'));
+    const res = await get('/api/incoming-data-records/generate?count=1000&months=24');
+    expect(res.status, res.text).toBe(413);
+    expect(JSON.parse(res.text)).toMatchObject({ code: 'too-many-lines', message: expect.stringContaining('GENERATOR_MAX_LINES_PER_CALL') as unknown });
+    expect(await readdir(join(dir, 'incoming'))).toEqual(before);
+  });
+});
+
+describe('generator-backend sequences survive restarts of the process (a child process, real Kafka)', () => {
+  const home = { dir: '' };
+  const sequencesTopic = uniqueName('seq');
+  const agreementsTopic = uniqueName('agreements');
+  const processes: ServiceProcess[] = [];
+  const env = (): Record<string, string> => ({
+    ...serverEnv(),
+    HTTP_PORT: '0',
+    INCOMING_DATA_RECORDS_DIR: join(home.dir, 'incoming'),
+    CASSANDRA_KEYSPACE: uniqueName('genrs'),
+    TOPIC_PARTITIONS: '3',
+    TOPIC_AGREEMENTS: agreementsTopic,
+    TOPIC_INCOMING_DATA_RECORDS: uniqueName('idr'),
+    TOPIC_DATA_RECORDS_AGGREGATES: uniqueName('agg'),
+    TOPIC_DEAD_LETTERS: uniqueName('dlq'),
+    TOPIC_DATA_RECORDS_LATE: uniqueName('late'),
+    TOPIC_GENERATOR_SEQUENCES: sequencesTopic,
+  });
+  let fixedEnv: Record<string, string>;
+
+  beforeAll(async () => {
+    home.dir = await mkdtemp(join(tmpdir(), 'gen-restart-'));
+    fixedEnv = env();
+  });
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.kill('SIGKILL')));
+    await rm(home.dir, { recursive: true, force: true });
+  });
+
+  const start = async (): Promise<{ p: ServiceProcess; port: number }> => {
+    const p = new ServiceProcess('generator-backend', 'services/generator-backend/src/main.ts', fixedEnv);
+    processes.push(p);
+    const line = await p.waitForLog(/"msg":"generator-backend listening"/, 120_000);
+    return { p, port: (JSON.parse(line) as { port: number }).port };
+  };
+  const call = async (port: number, path: string) => {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`);
+    return { status: res.status, text: await res.text() };
+  };
+  const files = async () => (await readdir(join(home.dir, 'incoming'))).filter((f) => f.startsWith('idr_')).sort();
+
+  it('agreement 2 and February\'s file after a restart (SIGTERM), agreement 3 and March after a SIGKILL; the files call is 200, never 409', { timeout: 240_000 }, async () => {
+    // What one process living through all the calls would have written.
+    const continuous = DataRecordFilesGenerator.create();
+    const expected = [1, 2, 3].map(() => {
+      const f = continuous.next(1, 1);
+      return { name: f.fileName, content: f.records.map((r) => `${formatIncomingRecordLine(r)}\n`).join('') };
+    });
+
+    const first = await start();
+    expect((await call(first.port, '/api/agreements/generate')).text).toContain(AGREEMENT);
+    expect(await call(first.port, '/api/incoming-data-records/generate')).toEqual({ status: 200, text: 'MSISDNs generated: 48917846822' });
+    expect(await files()).toEqual([FIXTURE_FILE]);
+    expect(await first.p.kill('SIGTERM')).toBe(0);
+
+    const second = await start();
+    expect(second.p.lines.some((l) => /"msg":"generator sequences loaded"/.test(l) && l.includes('"restored":["agreements","files"]')), second.p.tail()).toBe(true);
+    expect((await call(second.port, '/api/agreements/generate')).text).toBe(
+      'Total number of generated agreements: 1\nAgreements generated in order: 98519208-a495-3964-81c2-b693eeba892f',
+    );
+    const feb = await call(second.port, '/api/incoming-data-records/generate');
+    expect(feb, feb.text).toEqual({ status: 200, text: 'MSISDNs generated: 48917846822' });
+    expect(await files()).toEqual([expected[0]!.name, expected[1]!.name]);
+    expect(expected[1]!.name).toMatch(/^idr_001_2020-02-02_/);
+    await second.p.kill('SIGKILL'); // the sequences were stored before the answer
+
+    const third = await start();
+    expect((await call(third.port, '/api/agreements/generate')).text).toContain('32022ad0-d0e0-3145-8112-8c5e4f15caec');
+    expect((await call(third.port, '/api/incoming-data-records/generate')).status).toBe(200);
+    expect(await files()).toEqual(expected.map((e) => e.name));
+    for (const e of expected) expect(await readFile(join(home.dir, 'incoming', e.name), 'utf8')).toBe(e.content);
+
+    // Three different agreements on the topic, none twice.
+    const published = await readTopic(testServers().kafka, agreementsTopic, { expected: 3, readCommitted: true, waitMs: 10_000, lingerMs: 1000 });
+    expect(published.map((m) => (JSON.parse(m.value?.toString('utf8') ?? '{}') as { id: string }).id)).toEqual([
+      AGREEMENT,
+      '98519208-a495-3964-81c2-b693eeba892f',
+      '32022ad0-d0e0-3145-8112-8c5e4f15caec',
+    ]);
+    // The sequences topic is compacted: the latest value per key is what matters.
+    const admin = await KafkaAdmin.connect(testServers().kafka);
+    try {
+      expect(await admin.topicConfig(sequencesTopic)).toMatchObject({ 'cleanup.policy': 'compact' });
+      expect(await admin.partitionCount(sequencesTopic)).toBe(1);
+    } finally {
+      await admin.disconnect();
+    }
   });
 });

@@ -1,4 +1,5 @@
 // The HTTP layer: every endpoint of system spec §8, built from injected dependencies.
+import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
 import { Counter, Histogram, type Registry } from 'prom-client';
@@ -7,11 +8,12 @@ import { serveStatic } from 'ruru/static';
 import { stringifyExact } from '@mobilecs/domain';
 import { operationsRouter, type Logger, type ReadinessCheck } from '@mobilecs/platform';
 import { DataRecordsService, parseJsonBody } from './dataRecords';
-import { BadRequestError, DependencyError, FileConflictError } from './errors';
+import { BadRequestError, DependencyError, GenerationBusyError, isPublicError } from './errors';
 import { GenerationService } from './generationService';
-import { graphqlRouter } from './graphql/handler';
+import { graphqlRouter, type GraphqlLimits } from './graphql/handler';
 import { createSchema } from './graphql/schema';
 import type { AgreementPublisher, DataRecordStore, IncomingFolder } from './ports';
+import type { SequenceScopes, SequenceStore } from './sequences';
 
 export interface GenerationLimits {
   /** Default count (agreements; msisdns per file; agreements per direct call): the original's batch size, 1. */
@@ -20,7 +22,18 @@ export interface GenerationLimits {
   defaultMonths: number;
   maxCount: number;
   maxMonths: number;
+  /** Most lines (agreements, file lines, data records) one generate call may produce: GENERATOR_MAX_LINES_PER_CALL. */
+  maxLinesPerCall: number;
 }
+
+export interface GraphqlSettings {
+  /** GraphiQL page and introspection queries: GENERATOR_GRAPHIQL (off unless asked for). */
+  graphiql: boolean;
+  limits: GraphqlLimits;
+}
+
+/** Armor's defaults where they fit this schema (its deepest query is 3 levels, a root field costs ~18). */
+export const DEFAULT_GRAPHQL_LIMITS: GraphqlLimits = { maxAliases: 15, maxDepth: 6, maxCost: 1000, maxTokens: 1000 };
 
 export interface AppDeps {
   publisher: AgreementPublisher;
@@ -30,6 +43,12 @@ export interface AppDeps {
   registry: Registry;
   readinessChecks: ReadinessCheck[];
   limits: GenerationLimits;
+  /** Where the generators' sequences are kept (Kafka in production); default: in memory. */
+  sequences?: SequenceStore;
+  /** The destinations the sequences belong to (agreements topic, incoming folder, keyspace). */
+  scopes?: SequenceScopes;
+  /** Default: GraphiQL and introspection off, DEFAULT_GRAPHQL_LIMITS. */
+  graphql?: Partial<GraphqlSettings>;
   /** Zone of the billing period of records upserted through the API. */
   billingPeriodTimeZone: string;
   /** Wall clock, only for error bodies' timestamps. */
@@ -60,12 +79,36 @@ function json(res: Response, body: unknown, status = 200): void {
   res.status(status).type('application/json').send(stringifyExact(body));
 }
 
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+/**
+ * Gives every request an id (the caller's X-Request-Id when it is a plain token, else a
+ * fresh UUID), sends it back as X-Request-Id, and leaves it in req.id where pino-http
+ * logs it: an error answer names it, the log line with the details carries it.
+ */
+export function requestIds(): RequestHandler {
+  return (req, res, next) => {
+    const r = req as { id?: unknown };
+    if (r.id === undefined) {
+      const given = req.get('x-request-id');
+      r.id = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
+    }
+    res.set('X-Request-Id', String(r.id));
+    next();
+  };
+}
+
 /** Express 5 forwards rejected promises to the error handler. */
 const route = (h: (req: Request, res: Response) => Promise<void>): RequestHandler => (req, res) => h(req, res);
 
 export function createApp(deps: AppDeps): App {
   const { limits } = deps;
-  const generation = new GenerationService(deps);
+  const graphqlSettings: GraphqlSettings = { graphiql: false, limits: DEFAULT_GRAPHQL_LIMITS, ...deps.graphql };
+  const generation = new GenerationService({
+    ...deps,
+    maxLinesPerCall: limits.maxLinesPerCall,
+    retryAfterSeconds: 1,
+  });
   const dataRecords = new DataRecordsService(deps.store, deps.billingPeriodTimeZone);
 
   const generated = new Counter({
@@ -84,6 +127,7 @@ export function createApp(deps: AppDeps): App {
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestIds());
   app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false } }));
   app.use((req, res, next) => {
     const end = httpDuration.startTimer({ method: req.method });
@@ -154,35 +198,40 @@ export function createApp(deps: AppDeps): App {
     }),
   );
 
-  // ---- GraphQL and GraphiQL (Ruru, served from node_modules: works offline) ----
-  const graphiqlPage = ruruHTML({ endpoint: '/graphql', staticPath: GRAPHIQL_STATIC });
-  const sendGraphiql: RequestHandler = (_req, res) => {
-    res.type('text/html').send(graphiqlPage);
-  };
-  const staticAssets = serveStatic(GRAPHIQL_STATIC);
-  app.use((req, res, next) => {
-    if (req.method === 'GET' && req.path.startsWith(GRAPHIQL_STATIC)) staticAssets(req, res, next);
-    else next();
-  });
-  app.get('/graphiql', sendGraphiql);
-  app.get('/graphql', (req, res, next) => {
-    if (req.accepts(['application/graphql-response+json', 'application/json', 'text/html']) === 'text/html' && !req.query.query) {
-      sendGraphiql(req, res, next);
-    } else next();
-  });
+  // ---- GraphQL, and GraphiQL (Ruru, served from node_modules: works offline) when enabled ----
+  if (graphqlSettings.graphiql) {
+    const graphiqlPage = ruruHTML({ endpoint: '/graphql', staticPath: GRAPHIQL_STATIC });
+    const sendGraphiql: RequestHandler = (_req, res) => {
+      res.type('text/html').send(graphiqlPage);
+    };
+    const staticAssets = serveStatic(GRAPHIQL_STATIC);
+    app.use((req, res, next) => {
+      if (req.method === 'GET' && req.path.startsWith(GRAPHIQL_STATIC)) staticAssets(req, res, next);
+      else next();
+    });
+    app.get('/graphiql', sendGraphiql);
+    app.get('/graphql', (req, res, next) => {
+      if (req.accepts(['application/graphql-response+json', 'application/json', 'text/html']) === 'text/html' && !req.query.query) {
+        sendGraphiql(req, res, next);
+      } else next();
+    });
+  }
   const schema = createSchema(dataRecords);
-  app.use(graphqlRouter(schema));
+  app.use(graphqlRouter(schema, { introspection: graphqlSettings.graphiql, limits: graphqlSettings.limits, dependency: 'Cassandra' }));
 
-  // ---- errors ----
+  // ---- errors: a code and a message, never a stack or a path; the details go to the log ----
   app.use((req, res) => {
-    json(res, errorBody(deps.clock, 404, `no endpoint ${req.method} ${req.path}`, req.path), 404);
+    const message = req.path.startsWith('/graphiql') && !graphqlSettings.graphiql ? 'GraphiQL is off (GENERATOR_GRAPHIQL=true turns it on)' : `no endpoint ${req.method} ${req.path}`;
+    json(res, errorBody(deps.clock, req, 404, 'not-found', message), 404);
   });
   const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
-    const { status, message } = classify(err);
-    if (status >= 500) req.log.error({ err }, message);
-    else req.log.info({ status, reason: message }, 'request rejected');
+    const { status, code, message } = classify(err, req);
+    if (err instanceof DependencyError) req.log.error({ err: err.cause, dependency: err.dependency }, message);
+    else if (status >= 500) req.log.error({ err }, message);
+    else req.log.info({ status, code, reason: message }, 'request rejected');
     if (res.headersSent) return;
-    json(res, errorBody(deps.clock, status, message, req.path), status);
+    if (err instanceof GenerationBusyError) res.set('Retry-After', String(err.retryAfterSeconds));
+    json(res, errorBody(deps.clock, req, status, code, message), status);
   };
   app.use(onError);
 
@@ -191,7 +240,7 @@ export function createApp(deps: AppDeps): App {
 
 function wrap(dependency: string) {
   return (err: unknown): never => {
-    if (err instanceof BadRequestError || err instanceof FileConflictError || err instanceof DependencyError) throw err;
+    if (isPublicError(err)) throw err;
     throw new DependencyError(dependency, err);
   };
 }
@@ -199,26 +248,43 @@ function wrap(dependency: string) {
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
   404: 'Not Found',
+  405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
 
-function errorBody(clock: () => number, status: number, message: string, path: string) {
-  return { timestamp: new Date(clock()).toISOString(), status, error: REASONS[status] ?? 'Error', message, path };
+function requestIdOf(req: Request): string {
+  const id = (req as { id?: unknown }).id;
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : '';
 }
 
-function classify(err: unknown): { status: number; message: string } {
-  if (err instanceof BadRequestError || err instanceof FileConflictError || err instanceof DependencyError) {
-    return { status: err.status, message: err.message };
-  }
-  // body-parser errors carry a status and a type
-  const e = err as { status?: unknown; type?: unknown; message?: unknown };
+/** The original's error JSON, plus a stable code and the request id under which the log has the details. */
+function errorBody(clock: () => number, req: Request, status: number, code: string, message: string) {
+  return {
+    timestamp: new Date(clock()).toISOString(),
+    status,
+    error: REASONS[status] ?? 'Error',
+    code,
+    message,
+    path: req.path,
+    requestId: requestIdOf(req),
+  };
+}
+
+function classify(err: unknown, req: Request): { status: number; code: string; message: string } {
+  if (isPublicError(err)) return { status: err.status, code: err.code, message: err.message };
+  // body-parser's and Express's own errors (http-errors): `expose` marks a message meant for the client.
+  const e = err as { status?: unknown; type?: unknown; message?: unknown; expose?: unknown; limit?: unknown };
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
-    const message = e.type === 'entity.parse.failed' ? `malformed JSON: ${String(e.message)}` : String(e.message);
-    return { status: e.status, message };
+    if (e.type === 'entity.too.large') {
+      return { status: 413, code: 'payload-too-large', message: `request body larger than the limit of ${String(e.limit)} bytes` };
+    }
+    const message = e.expose === true && typeof e.message === 'string' ? e.message.split('\n')[0] ?? '' : (REASONS[e.status] ?? 'bad request');
+    return { status: e.status, code: e.status === 415 ? 'unsupported-media-type' : 'bad-request', message };
   }
-  return { status: 500, message: err instanceof Error ? err.message : String(err) };
+  return { status: 500, code: 'internal-error', message: `internal error; the log has the details under request id ${requestIdOf(req)}` };
 }

@@ -15,6 +15,20 @@ export const configSchema = commonEnvSchema.extend({
   GENERATOR_MAX_COUNT: intFromEnv(1, 100_000).default(1000),
   /** Upper bound of ?months=. */
   GENERATOR_MAX_MONTHS: intFromEnv(1, 1200).default(24),
+  /**
+   * Most lines one generate call may produce (agreements; msisdns × days of a file; direct
+   * records), computed before generating: a call beyond it is refused (413).
+   */
+  GENERATOR_MAX_LINES_PER_CALL: intFromEnv(1, 10_000_000).default(200_000),
+  /** The compacted topic the generators' sequences are kept in (created at start when ENSURE_TOPICS). */
+  TOPIC_GENERATOR_SEQUENCES: z.string().min(1).default('generator-sequences'),
+  /** GraphiQL (/graphiql) and GraphQL introspection: off unless asked for (npm start turns them on). */
+  GENERATOR_GRAPHIQL: boolFromEnv.default(false),
+  /** GraphQL limits, checked before a query runs (GraphQL Armor and graphql-js's parser). */
+  GENERATOR_GRAPHQL_MAX_ALIASES: intFromEnv(0, 10_000).default(15),
+  GENERATOR_GRAPHQL_MAX_DEPTH: intFromEnv(1, 100).default(6),
+  GENERATOR_GRAPHQL_MAX_COST: intFromEnv(1, 1_000_000).default(1000),
+  GENERATOR_GRAPHQL_MAX_TOKENS: intFromEnv(10, 1_000_000).default(1000),
   /** Zone of the billing period of records upserted through PUT / upsertDataRecord. */
   BILLING_PERIOD_TIME_ZONE: z.string().refine(isKnownTimeZone, 'unknown IANA time zone').default('Europe/Warsaw'),
   /** Create the topics and the Cassandra schema at start-up if missing. */

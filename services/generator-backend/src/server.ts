@@ -2,7 +2,9 @@
 // with a graceful stop; main.ts runs it from the environment, tests run it in-process.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import express from 'express';
+import { Counter } from 'prom-client';
 import {
   KafkaProducer,
   bearerTokenGuard,
@@ -20,8 +22,10 @@ import {
 import { CassandraDataRecordStore } from './adapters/cassandraDataRecordStore';
 import { FsIncomingFolder } from './adapters/fsIncomingFolder';
 import { KafkaAgreementPublisher } from './adapters/kafkaAgreementPublisher';
-import { createApp } from './app';
+import { KafkaSequenceStore, sequencesTopicSpec } from './adapters/kafkaSequenceStore';
+import { createApp, requestIds } from './app';
 import { SERVICE, type GeneratorConfig } from './config';
+import { SequenceRecordError } from './sequences';
 import { isWriteRequest } from './write-requests';
 
 export interface RunningServer {
@@ -32,13 +36,13 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-async function retry<T>(what: string, timeoutMs: number, logger: Logger, op: () => Promise<T>): Promise<T> {
+async function retry<T>(what: string, timeoutMs: number, logger: Logger, op: () => Promise<T>, fatal: (err: unknown) => boolean = () => false): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 1; ; attempt++) {
     try {
       return await op();
     } catch (err) {
-      if (Date.now() >= deadline) throw err;
+      if (Date.now() >= deadline || fatal(err)) throw err;
       logger.warn({ attempt, err: err instanceof Error ? err.message : String(err) }, `${what} not ready, retrying`);
       await new Promise((r) => setTimeout(r, Math.min(5000, 500 * attempt)));
     }
@@ -59,12 +63,16 @@ export async function startServer(config: GeneratorConfig, logger: Logger = crea
 
   if (config.ENSURE_TOPICS) {
     await retry('Kafka', config.STARTUP_TIMEOUT_MS, logger, () =>
-      ensureTopics(kafka, {
-        names,
-        inputPartitions: config.TOPIC_PARTITIONS,
-        outputPartitions: config.TOPIC_PARTITIONS,
-        replicationFactor: config.TOPIC_REPLICATION_FACTOR,
-      }),
+      ensureTopics(
+        kafka,
+        {
+          names,
+          inputPartitions: config.TOPIC_PARTITIONS,
+          outputPartitions: config.TOPIC_PARTITIONS,
+          replicationFactor: config.TOPIC_REPLICATION_FACTOR,
+        },
+        [sequencesTopicSpec(config.TOPIC_GENERATOR_SEQUENCES, config.TOPIC_REPLICATION_FACTOR)],
+      ),
     );
   }
   const producer = await retry('Kafka', config.STARTUP_TIMEOUT_MS, logger, () => KafkaProducer.connect(kafka));
@@ -93,30 +101,65 @@ export async function startServer(config: GeneratorConfig, logger: Logger = crea
   }
   const cassandraClient = cassandra;
 
+  const sequences = new KafkaSequenceStore(kafka, config.TOPIC_GENERATOR_SEQUENCES);
   const registry = createMetricsRegistry(SERVICE);
+  const statements = new Counter({
+    name: 'mobilecs_generator_cassandra_statements_total',
+    help: 'CQL statements executed for the data-record API and generator, by kind (select, sum, insert)',
+    labelNames: ['op'] as const,
+    registers: [registry],
+  });
   const { app, generation } = createApp({
     publisher: new KafkaAgreementPublisher(producer, config.TOPIC_AGREEMENTS),
     folder: new FsIncomingFolder(config.INCOMING_DATA_RECORDS_DIR),
-    store: new CassandraDataRecordStore(cassandraClient, config.CASSANDRA_KEYSPACE),
+    store: new CassandraDataRecordStore(cassandraClient, config.CASSANDRA_KEYSPACE, 64, (op) => statements.inc({ op })),
     logger,
     registry,
     readinessChecks: [
-      { name: 'kafka', check: () => probeKafka(kafka, `${SERVICE}-readiness`) },
-      { name: 'cassandra', check: async () => void (await probeCassandra(cassandraConn)) },
+      { name: 'kafka', label: 'Kafka', check: () => probeKafka(kafka, `${SERVICE}-readiness`) },
+      { name: 'cassandra', label: 'Cassandra', check: async () => void (await probeCassandra(cassandraConn)) },
     ],
     limits: {
       defaultCount: config.GENERATOR_BATCH_SIZE,
       defaultMonths: config.GENERATOR_MONTHS,
       maxCount: config.GENERATOR_MAX_COUNT,
       maxMonths: config.GENERATOR_MAX_MONTHS,
+      maxLinesPerCall: config.GENERATOR_MAX_LINES_PER_CALL,
+    },
+    sequences,
+    scopes: {
+      agreements: config.TOPIC_AGREEMENTS,
+      files: resolve(config.INCOMING_DATA_RECORDS_DIR),
+      dataRecords: config.CASSANDRA_KEYSPACE,
+    },
+    graphql: {
+      graphiql: config.GENERATOR_GRAPHIQL,
+      limits: {
+        maxAliases: config.GENERATOR_GRAPHQL_MAX_ALIASES,
+        maxDepth: config.GENERATOR_GRAPHQL_MAX_DEPTH,
+        maxCost: config.GENERATOR_GRAPHQL_MAX_COST,
+        maxTokens: config.GENERATOR_GRAPHQL_MAX_TOKENS,
+      },
     },
     billingPeriodTimeZone: config.BILLING_PERIOD_TIME_ZONE,
     clock: () => Date.now(),
   });
 
+  // The sequences of the last run (or of the other replicas): the next call continues them.
+  try {
+    const { restored } = await retry('Kafka (generator sequences)', config.STARTUP_TIMEOUT_MS, logger, () => generation.load(), (err) => err instanceof SequenceRecordError);
+    logger.info({ topic: config.TOPIC_GENERATOR_SEQUENCES, restored }, 'generator sequences loaded');
+  } catch (err) {
+    await sequences.close();
+    await producer.disconnect().catch(() => undefined);
+    await cassandraClient.shutdown().catch(() => undefined);
+    throw err;
+  }
+
   // The token check comes before every route of the app (private by default: see write-requests.ts).
   const guarded = express();
   guarded.disable('x-powered-by');
+  guarded.use(requestIds());
   guarded.use(bearerTokenGuard(config.API_TOKEN, isWriteRequest));
   guarded.use(app);
   const server = await new Promise<Server>((resolve, reject) => {
@@ -140,6 +183,7 @@ export async function startServer(config: GeneratorConfig, logger: Logger = crea
       );
       await Promise.race([closed, timeout]);
       await generation.idle();
+      await sequences.close();
       await producer.disconnect().catch((err: unknown) => logger.warn({ err }, 'Kafka disconnect failed'));
       await cassandraClient.shutdown().catch((err: unknown) => logger.warn({ err }, 'Cassandra shutdown failed'));
       logger.info('stopped');

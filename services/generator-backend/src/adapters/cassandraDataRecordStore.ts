@@ -22,6 +22,8 @@ export class CassandraDataRecordStore implements DataRecordStore {
     private readonly client: CassandraClient,
     keyspace: string,
     private readonly concurrency = 64,
+    /** Called once per CQL statement executed (metrics: mobilecs_generator_cassandra_statements_total). */
+    private readonly onStatement: (op: 'select' | 'sum' | 'insert') => void = () => undefined,
   ) {
     if (!/^[a-z][a-z0-9_]{0,47}$/.test(keyspace)) throw new RangeError(`invalid keyspace "${keyspace}"`);
     const table = `${keyspace}.data_record`;
@@ -40,6 +42,7 @@ export class CassandraDataRecordStore implements DataRecordStore {
     // Clustering order is recorded_at DESC: rows come newest first, page by page.
     let pageState: string | undefined;
     do {
+      this.onStatement('select');
       const rs = await this.client.execute(this.selectCql, [agreementId, year, month], {
         prepare: true,
         fetchSize: 5000,
@@ -61,6 +64,7 @@ export class CassandraDataRecordStore implements DataRecordStore {
   }
 
   async totalBytes(agreementId: string, year: number, month: number): Promise<bigint> {
+    this.onStatement('sum');
     const rs = await this.client.execute(this.sumCql, [agreementId, year, month], { prepare: true });
     return toBigInt(rs.first()?.get('total'));
   }
@@ -70,6 +74,7 @@ export class CassandraDataRecordStore implements DataRecordStore {
     const worker = async () => {
       while (next < records.length) {
         const r = records[next++] as StoredDataRecord;
+        this.onStatement('insert');
         await this.client.execute(
           this.upsertCql,
           [r.agreementId, r.year, r.month, new Date(r.recordedAt), r.internalRecordId, r.recordedBytes],

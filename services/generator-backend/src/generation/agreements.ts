@@ -15,6 +15,12 @@ import {
 } from './constants';
 import { nextMsisdnValue } from './msisdn';
 
+/** What a restart needs to continue the sequence exactly: the four Randoms' states and the count. */
+export interface AgreementsState {
+  generated: number;
+  randoms: { id: string; signedAt: string; msisdn: string; plan: string };
+}
+
 export class AgreementsGenerator {
   private constructor(
     private readonly idRandom: JavaRandom,
@@ -32,6 +38,24 @@ export class AgreementsGenerator {
       new JavaRandom(PLAN_SEED),
       0,
     );
+  }
+
+  static restore(state: AgreementsState): AgreementsGenerator {
+    const { randoms: r } = state;
+    return new AgreementsGenerator(
+      JavaRandom.fromState(r.id),
+      JavaRandom.fromState(r.signedAt),
+      JavaRandom.fromState(r.msisdn),
+      JavaRandom.fromState(r.plan),
+      state.generated,
+    );
+  }
+
+  snapshot(): AgreementsState {
+    return {
+      generated: this.generatedCount,
+      randoms: { id: this.idRandom.state, signedAt: this.signedAtRandom.state, msisdn: this.msisdnRandom.state, plan: this.planRandom.state },
+    };
   }
 
   /** A copy in the same state: generate on it, and keep it only once the batch is published. */

@@ -16,7 +16,12 @@ import {
   SECONDS_BETWEEN_RECORDS,
   SERVICE_START_AT_MS,
 } from './constants';
+import { daysUntil } from './directDataRecords';
 import { nextMsisdnValue } from './msisdn';
+
+const DAY_MS = SECONDS_BETWEEN_RECORDS * 1000;
+/** Where every population's first file starts: 2 January 2020, 00:00 in Warsaw. */
+const FIRST_BEGIN = SERVICE_START_AT_MS + DAY_MS;
 
 interface Msisdn {
   readonly value: string;
@@ -55,7 +60,28 @@ export class IncomingDataRecordsGenerator {
       idRandom: new JavaRandom(INCOMING_RECORD_ID_SEED + i),
       bytesRandom: new JavaRandom(RECORDED_BYTES_SEED + i),
     }));
-    return new IncomingDataRecordsGenerator(msisdns, new JavaRandom(MSISDNS_SHUFFLING_SEED), SERVICE_START_AT_MS + SECONDS_BETWEEN_RECORDS * 1000);
+    return new IncomingDataRecordsGenerator(msisdns, new JavaRandom(MSISDNS_SHUFFLING_SEED), FIRST_BEGIN);
+  }
+
+  /**
+   * The generator of `numberOfMsisdns` msisdns after `days` days of records, exactly as
+   * if next() had produced them: the shuffles are replayed (their draws depend on the
+   * values), each msisdn's two Randoms jump ahead by their fixed 2 draws a day.
+   */
+  static afterDays(numberOfMsisdns: number, days: number): IncomingDataRecordsGenerator {
+    const g = IncomingDataRecordsGenerator.create(numberOfMsisdns);
+    for (let d = 0; d < days; d++) javaShuffle(g.msisdns, g.shuffling);
+    for (const m of g.msisdns) {
+      m.idRandom.skip(2 * days); // nextUuid: nextBytes(8) = 2 × nextInt()
+      m.bytesRandom.skip(2 * days); // nextDouble: next(26), next(27)
+    }
+    g.begin = FIRST_BEGIN + days * DAY_MS;
+    return g;
+  }
+
+  /** Days of records produced so far: the whole state, given the msisdn count. */
+  get days(): number {
+    return Math.round((this.begin - FIRST_BEGIN) / DAY_MS);
   }
 
   clone(): IncomingDataRecordsGenerator {
@@ -89,7 +115,7 @@ export class IncomingDataRecordsGenerator {
           recordedBytes: Math.trunc(m.bytesRandom.nextDouble() * MAX_BYTES_IN_INCOMING_RECORD),
         });
       }
-      t += SECONDS_BETWEEN_RECORDS * 1000; // an instant step: local time moves at DST changes
+      t += DAY_MS; // an instant step: local time moves at DST changes
     }
     this.begin = t;
     return records;
@@ -105,6 +131,14 @@ export class FileNamer {
 
   static create(): FileNamer {
     return new FileNamer(new JavaRandom(FILE_NAME_SEED), 0);
+  }
+
+  static restore(state: { files: number; nameRandom: string }): FileNamer {
+    return new FileNamer(JavaRandom.fromState(state.nameRandom), state.files);
+  }
+
+  snapshot(): { files: number; nameRandom: string } {
+    return { files: this.counter, nameRandom: this.random.state };
   }
 
   clone(): FileNamer {
@@ -127,30 +161,74 @@ export function msisdnsSummary(records: readonly IncomingDataRecord[]): string {
   return `MSISDNs generated: ${javaHashSetOrder(records.map((r) => r.msisdn)).join(', ')}`;
 }
 
+/** What a restart needs: the file counter, the name Random and, per msisdn count, the days produced. */
+export interface DataRecordFilesState {
+  files: number;
+  nameRandom: string;
+  /** Msisdn count (as a decimal string) → days of records produced for it. */
+  populations: Record<string, { days: number }>;
+}
+
 /**
  * All file generators of a service: one IncomingDataRecordsGenerator per msisdn count
  * asked for (each continues its own sequence, exactly as an original configured with
- * that batch size would), sharing one FileNamer.
+ * that batch size would), sharing one FileNamer. A restored population is rebuilt on
+ * its first use (IncomingDataRecordsGenerator.afterDays).
  */
 export class DataRecordFilesGenerator {
   private constructor(
     private readonly byCount: Map<number, IncomingDataRecordsGenerator>,
     private readonly namer: FileNamer,
+    /** Restored populations not used yet: msisdn count → days produced. */
+    private readonly restored: Map<number, number> = new Map(),
   ) {}
 
   static create(): DataRecordFilesGenerator {
     return new DataRecordFilesGenerator(new Map(), FileNamer.create());
   }
 
+  static restore(state: DataRecordFilesState): DataRecordFilesGenerator {
+    const restored = new Map<number, number>();
+    for (const [count, { days }] of Object.entries(state.populations)) {
+      const n = Number(count);
+      if (!Number.isSafeInteger(n) || n < 1 || !Number.isSafeInteger(days) || days < 0) {
+        throw new RangeError(`invalid population ${count}: ${JSON.stringify({ days })}`);
+      }
+      restored.set(n, days);
+    }
+    return new DataRecordFilesGenerator(new Map(), FileNamer.restore(state), restored);
+  }
+
+  snapshot(): DataRecordFilesState {
+    const populations: Record<string, { days: number }> = {};
+    const counts = [...new Set([...this.restored.keys(), ...this.byCount.keys()])].sort((a, b) => a - b);
+    for (const count of counts) {
+      populations[String(count)] = { days: this.byCount.get(count)?.days ?? this.restored.get(count) ?? 0 };
+    }
+    return { ...this.namer.snapshot(), populations };
+  }
+
   /** A copy of the state touched by a call with `count`, to commit after the file is in place. */
   clone(): DataRecordFilesGenerator {
-    return new DataRecordFilesGenerator(new Map([...this.byCount].map(([k, g]) => [k, g.clone()])), this.namer.clone());
+    return new DataRecordFilesGenerator(
+      new Map([...this.byCount].map(([k, g]) => [k, g.clone()])),
+      this.namer.clone(),
+      new Map(this.restored),
+    );
+  }
+
+  /** How many lines next(count, months) would write, without producing them. */
+  lines(count: number, months: number): number {
+    const days = this.byCount.get(count)?.days ?? this.restored.get(count) ?? 0;
+    const begin = FIRST_BEGIN + days * DAY_MS;
+    return count * daysUntil(begin, plusMonths(begin, BILLING_TIME_ZONE, months));
   }
 
   next(count: number, months: number): GeneratedFile {
     let generator = this.byCount.get(count);
     if (!generator) {
-      generator = IncomingDataRecordsGenerator.create(count);
+      generator = IncomingDataRecordsGenerator.afterDays(count, this.restored.get(count) ?? 0);
+      this.restored.delete(count);
       this.byCount.set(count, generator);
     }
     const records = generator.next(months);

@@ -31,6 +31,27 @@ export class DirectDataRecordsGenerator {
     return new DirectDataRecordsGenerator(SERVICE_START_AT_MS + SECONDS_BETWEEN_RECORDS * 1000);
   }
 
+  /** The whole state: where the next call starts (epoch millis). */
+  static restore(state: { begin: number }): DirectDataRecordsGenerator {
+    return new DirectDataRecordsGenerator(state.begin);
+  }
+
+  snapshot(): { begin: number } {
+    return { begin: this.begin };
+  }
+
+  /** How many records next(count, months) would produce, without producing them. */
+  lines(count: number, months: number): number {
+    let t = this.begin;
+    let lines = 0;
+    for (let k = 0; k < count; k++) {
+      const days = daysUntil(t, plusMonths(t, BILLING_TIME_ZONE, months));
+      lines += days;
+      t += days * SECONDS_BETWEEN_RECORDS * 1000;
+    }
+    return lines;
+  }
+
   clone(): DirectDataRecordsGenerator {
     return new DirectDataRecordsGenerator(this.begin);
   }
@@ -62,6 +83,11 @@ export class DirectDataRecordsGenerator {
     }
     return records;
   }
+}
+
+/** How many records, one every SECONDS_BETWEEN_RECORDS from `begin`, fall before `end`. */
+export function daysUntil(begin: number, end: number): number {
+  return end > begin ? Math.ceil((end - begin) / (SECONDS_BETWEEN_RECORDS * 1000)) : 0;
 }
 
 /** The original's response text. */

@@ -156,6 +156,61 @@ describe('direct data-record generator', () => {
   });
 });
 
+describe('snapshots (what the sequences store): a restored generator continues exactly', () => {
+  it('agreements: restore(snapshot) gives the next agreements of the one sequence', () => {
+    const live = AgreementsGenerator.create();
+    live.next(2);
+    const restored = AgreementsGenerator.restore(JSON.parse(JSON.stringify(live.snapshot())) as ReturnType<typeof live.snapshot>);
+    expect(restored.count).toBe(2);
+    expect(restored.next(3)).toEqual(live.next(3));
+    expect(AgreementsGenerator.restore(AgreementsGenerator.create().snapshot()).next(1)[0]?.id).toBe('0b12c601-9287-3f5c-a78c-df508fe0f889');
+  });
+
+  it('files: after a restore, the next file of every count is the one the live generator writes (names, lines, DST)', () => {
+    const live = DataRecordFilesGenerator.create();
+    fileText(live, 1, 1);
+    fileText(live, 5, 2);
+    fileText(live, 1, 2);
+    const snapshot = live.snapshot();
+    expect(snapshot).toEqual({ files: 3, nameRandom: expect.stringMatching(/^\d+$/) as unknown, populations: { '1': { days: 31 + 60 }, '5': { days: 60 } } });
+    const restored = DataRecordFilesGenerator.restore(JSON.parse(JSON.stringify(snapshot)) as typeof snapshot);
+    // a restored population not used yet is kept in the next snapshot as it was
+    expect(restored.snapshot()).toEqual(snapshot);
+    expect(fileText(restored, 5, 2)).toEqual(fileText(live, 5, 2));
+    expect(restored.lines(1, 1)).toBe(live.lines(1, 1));
+    expect(fileText(restored, 1, 1)).toEqual(fileText(live, 1, 1));
+    expect(fileText(restored, 3, 1)).toEqual(fileText(live, 3, 1));
+    expect(restored.snapshot()).toEqual(live.snapshot());
+  });
+
+  it('files: the second file of a restored count-1 generator is the original\'s (February, idr_001)', () => {
+    const first = DataRecordFilesGenerator.create();
+    fileText(first, 1, 1);
+    const restored = DataRecordFilesGenerator.restore(first.snapshot());
+    expect(fileText(restored, 1, 1)).toEqual(java.filesCount1Months1x4[1]);
+  });
+
+  it('lines(count, months) is the number of lines next() writes', () => {
+    const gen = DataRecordFilesGenerator.create();
+    for (const [count, months] of [[1, 1], [5, 2], [1, 12], [3, 1]] as const) {
+      const expected = gen.lines(count, months);
+      expect(gen.next(count, months).records).toHaveLength(expected);
+    }
+  });
+
+  it('direct records: restore(snapshot) continues in time; lines() counts what next() produces', () => {
+    const live = DirectDataRecordsGenerator.create();
+    live.next(2, 1);
+    const restored = DirectDataRecordsGenerator.restore(live.snapshot());
+    expect(restored.lines(3, 2)).toBe(live.lines(3, 2));
+    const expected = live.lines(3, 2);
+    expect(restored.next(3, 2)).toEqual(live.next(3, 2));
+    expect(restored.snapshot()).toEqual(live.snapshot());
+    expect(live.snapshot().begin).toBeGreaterThan(0);
+    expect(expected).toBeGreaterThan(3 * 58);
+  });
+});
+
 describe('ZonedDateTime.toString()', () => {
   it.each(java.zonedToString)('%d → %s', (ms, text) => {
     expect(zonedToString(ms, 'Europe/Warsaw')).toBe(text);

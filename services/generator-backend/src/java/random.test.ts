@@ -102,3 +102,29 @@ describe('Java String.hashCode and HashSet order', () => {
     expect(javaHashSetOrder(['b', 'a', 'b'])).toEqual(['a', 'b']);
   });
 });
+
+describe('JavaRandom state and skip-ahead (what the sequences store)', () => {
+  it('fromState(state) continues exactly where the Random stopped', () => {
+    const a = new JavaRandom(31423434);
+    a.nextDouble();
+    a.nextInt(7);
+    const b = JavaRandom.fromState(a.state);
+    expect(Array.from({ length: 5 }, () => b.nextInt())).toEqual(Array.from({ length: 5 }, () => a.nextInt()));
+    expect((JSON.parse(JSON.stringify({ s: a.state })) as { s: string }).s).toBe(a.state);
+  });
+
+  it.each([0, 1, 2, 3, 7, 64, 1000, 123_457])('skip(%d) equals that many draws', (steps) => {
+    const stepped = new JavaRandom(24524555);
+    for (let i = 0; i < steps; i++) stepped.next(32);
+    const skipped = new JavaRandom(24524555);
+    skipped.skip(steps);
+    expect(skipped.state).toBe(stepped.state);
+    expect(skipped.nextDouble()).toBe(stepped.nextDouble());
+  });
+
+  it('refuses states and steps that are not one', () => {
+    expect(() => JavaRandom.fromState('abc')).toThrow(RangeError);
+    expect(() => JavaRandom.fromState(String(2 ** 48))).toThrow(RangeError);
+    expect(() => new JavaRandom(1).skip(-1)).toThrow(RangeError);
+  });
+});

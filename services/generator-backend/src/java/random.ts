@@ -17,23 +17,57 @@ function toLong(seed: JavaLong): bigint {
 }
 
 export class JavaRandom {
-  private state: bigint;
+  private state48: bigint;
 
   constructor(seed: JavaLong) {
-    this.state = (toLong(seed) ^ MULTIPLIER) & MASK;
+    this.state48 = (toLong(seed) ^ MULTIPLIER) & MASK;
+  }
+
+  /** The 48-bit state (what Java keeps in its `seed` field), as a decimal string: to store and restore exactly. */
+  get state(): string {
+    return this.state48.toString();
+  }
+
+  /** A Random in exactly the state `state` (from the `state` getter), continuing where that one stopped. */
+  static fromState(state: string): JavaRandom {
+    if (!/^\d{1,15}$/.test(state) || BigInt(state) > MASK) throw new RangeError(`invalid java.util.Random state "${state}"`);
+    const r = new JavaRandom(0);
+    r.state48 = BigInt(state);
+    return r;
+  }
+
+  /**
+   * Moves the sequence `steps` draws of next(bits) ahead, as if next() had been called that
+   * many times, in O(log steps): the LCG's affine map composed with itself by squaring.
+   */
+  skip(steps: number): void {
+    if (!Number.isSafeInteger(steps) || steps < 0) throw new RangeError(`steps must be a non-negative integer, got ${steps}`);
+    let mul = 1n; // the accumulated map x → mul·x + add
+    let add = 0n;
+    let m = MULTIPLIER; // the map for 2^k steps
+    let a = ADDEND;
+    for (let n = BigInt(steps); n > 0n; n >>= 1n) {
+      if (n & 1n) {
+        mul = (mul * m) & MASK;
+        add = (add * m + a) & MASK;
+      }
+      a = (a * (m + 1n)) & MASK;
+      m = (m * m) & MASK;
+    }
+    this.state48 = (this.state48 * mul + add) & MASK;
   }
 
   /** An independent copy that continues the same sequence. */
   clone(): JavaRandom {
     const copy = new JavaRandom(0);
-    copy.state = this.state;
+    copy.state48 = this.state48;
     return copy;
   }
 
   /** The top `bits` (1–32) of the next state, as Java's signed 32-bit int. */
   next(bits: number): number {
-    this.state = (this.state * MULTIPLIER + ADDEND) & MASK;
-    return Number(BigInt.asIntN(32, this.state >> BigInt(48 - bits)));
+    this.state48 = (this.state48 * MULTIPLIER + ADDEND) & MASK;
+    return Number(BigInt.asIntN(32, this.state48 >> BigInt(48 - bits)));
   }
 
   nextInt(): number;
