@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseExact, stringifyExact, toWireInteger } from './exactJson';
+import { hasSixteenDigitRun, parseExact, stringifyExact, toWireInteger } from './exactJson';
 import { aggregateCodec, type Aggregate } from './messages/aggregate';
 import { agreementCodec, javaAgreementCodec, type Agreement } from './messages/agreement';
 import { dataRecordCodec, type DataRecord } from './messages/dataRecord';
@@ -14,6 +14,21 @@ const LIMITS: [string, bigint][] = [
   ['2^53 + 1', 2n ** 53n + 1n],
   ['2^63 − 1', 2n ** 63n - 1n],
 ];
+
+describe('hasSixteenDigitRun', () => {
+  it('is /\\d{16}/.test, for any text (property)', () => {
+    const chars = fc.constantFrom('0', '1', '9', '5', ',', '"', 'a', ':', '.');
+    fc.assert(
+      fc.property(fc.array(chars, { maxLength: 120 }).map((cs) => cs.join('')), (text) => {
+        expect(hasSixteenDigitRun(text)).toBe(/\d{16}/.test(text));
+      }),
+      { numRuns: 2000 },
+    );
+    for (const text of ['1234567890123456', 'x1234567890123456', '123456789012345', '{"a":123456789012345,"b":1234567890123456}', '']) {
+      expect(hasSixteenDigitRun(text)).toBe(/\d{16}/.test(text));
+    }
+  });
+});
 
 describe('parseExact', () => {
   it('is JSON.parse for texts without a run of 16 digits', () => {

@@ -155,7 +155,23 @@ export function matchingFromValue(v: MatchingValue): MatchingState {
 }
 
 export function windowToValue(w: WindowState): WindowValue {
-  return { v: 1, kind: 'window', ...w, maxBytes: toWireInteger(w.maxBytes), totalBytes: toWireInteger(w.totalBytes) };
+  return {
+    v: 1,
+    kind: 'window',
+    agreementId: w.agreementId,
+    year: w.year,
+    month: w.month,
+    zone: w.zone,
+    startMs: w.startMs,
+    endMs: w.endMs,
+    partition: w.partition,
+    maxBytes: toWireInteger(w.maxBytes),
+    totalBytes: toWireInteger(w.totalBytes),
+    latestRecordedAt: w.latestRecordedAt,
+    latestInternalRecordId: w.latestInternalRecordId,
+    exceededEmitted: w.exceededEmitted,
+    closed: w.closed,
+  };
 }
 
 export function windowFromValue(v: WindowValue): WindowState {

@@ -81,11 +81,15 @@ function toAggregate(w: WindowState, type: DataPlanTrigger): AggregateOutput {
   };
 }
 
+const HALF_MAX = MAX_BYTE_COUNT / 2n; // 2^62 − 1
+
 /**
  * Why the record cannot be added: its bytes would take the total past 2^63 − 1 (Java's
  * long, Cassandra's bigint, the limit of every byte count on the wire); undefined when it can.
  */
 function overflowMessage(w: WindowState, record: DataRecord): string | undefined {
+  // Two values up to 2^62 − 1 cannot overflow: comparisons only, no bigint allocated (the usual case).
+  if (w.totalBytes <= HALF_MAX && record.recordedBytes <= HALF_MAX) return undefined;
   if (w.totalBytes + record.recordedBytes <= MAX_BYTE_COUNT) return undefined;
   return (
     `record ${record.internalRecordId} of ${record.recordedBytes} B not counted: billing period ${w.year}-${w.month} (${w.zone}) ` +
