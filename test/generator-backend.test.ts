@@ -315,3 +315,46 @@ describe('generator-backend sequences survive restarts of the process (a child p
     }
   });
 });
+
+describe('two generator-backend replicas on one sequences topic (in-process, real Kafka)', () => {
+  it('calls alternating between them hand out agreements 1, 2, 3, 4 once each: a replica that was fenced reads the topic again', { timeout: 120_000 }, async () => {
+    const home = await mkdtemp(join(tmpdir(), 'gen-replicas-'));
+    const agreements = uniqueName('agreements');
+    const config = loadGeneratorConfig({
+      ...serverEnv(),
+      HTTP_PORT: '0',
+      INCOMING_DATA_RECORDS_DIR: join(home, 'incoming'),
+      CASSANDRA_KEYSPACE: uniqueName('genrep'),
+      TOPIC_PARTITIONS: '3',
+      TOPIC_AGREEMENTS: agreements,
+      TOPIC_INCOMING_DATA_RECORDS: uniqueName('idr'),
+      TOPIC_DATA_RECORDS_AGGREGATES: uniqueName('agg'),
+      TOPIC_DEAD_LETTERS: uniqueName('dlq'),
+      TOPIC_DATA_RECORDS_LATE: uniqueName('late'),
+      TOPIC_GENERATOR_SEQUENCES: uniqueName('seq'),
+    });
+    const a = await startServer(config, pino({ level: 'silent' }));
+    const b = await startServer(config, pino({ level: 'silent' }));
+    try {
+      const call = async (s: RunningServer, path: string) => {
+        const res = await fetch(`${s.url}${path}`);
+        expect(res.status).toBe(200);
+        return res.text();
+      };
+      const ids: string[] = [];
+      for (const s of [a, b, a, b]) ids.push(/order: (\S+)$/.exec(await call(s, '/api/agreements/generate'))?.[1] ?? '');
+      expect(ids).toEqual([AGREEMENT, '98519208-a495-3964-81c2-b693eeba892f', '32022ad0-d0e0-3145-8112-8c5e4f15caec', expect.stringMatching(/^[0-9a-f-]{36}$/)]);
+      expect(new Set(ids).size).toBe(4);
+      // The files of both go into one folder with one counter: 000 then 001, no 409.
+      await call(b, '/api/incoming-data-records/generate');
+      await call(a, '/api/incoming-data-records/generate');
+      expect((await readdir(join(home, 'incoming'))).sort().map((f) => f.slice(0, 19))).toEqual(['idr_000_2020-01-02_', 'idr_001_2020-02-02_']);
+      const published = await readTopic(testServers().kafka, agreements, { expected: 4, readCommitted: true, waitMs: 10_000, lingerMs: 500 });
+      expect(published.map((m) => (JSON.parse(m.value?.toString('utf8') ?? '{}') as { id: string }).id)).toEqual(ids);
+    } finally {
+      await a.stop();
+      await b.stop();
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});
