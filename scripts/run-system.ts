@@ -444,6 +444,8 @@ async function main(): Promise<number> {
     env.INCOMING_DATA_RECORDS_DIR = incomingDir;
     mkdirSync(incomingDir, { recursive: true });
     env.LOG_LEVEL ??= 'info';
+    // A developer's machine: GraphiQL and introspection on (off by default elsewhere).
+    env.GENERATOR_GRAPHIQL ??= 'true';
     say(`Kafka ${env.KAFKA_BROKERS}, Cassandra ${env.CASSANDRA_CONTACT_POINTS} (${env.CASSANDRA_LOCAL_DATA_CENTER ?? 'datacenter1'}), incoming folder ${incomingDir}`);
 
     say(`a service that exits is restarted, ${describeRestartPolicy(policy)}; after that npm start stops`);
