@@ -205,7 +205,8 @@ describe('npm start restarts a service that dies, during start-up as later, and 
     expect(text).toMatch(/What to do: exit code 2 is its configuration check: correct the variable named in its lines .*then run npm start again/);
     expect(text).toContain('gave up on ingester: stopping the services');
     // generator-backend and importer had started (ingester only starts once generator-backend is ready): all gone now.
-    expect(s.seen.some(serviceProcess('generator-backend')), s.seen.map((p) => p.command).join('\n')).toBe(true);
+    // (npm start's own line, not the 25 ms process sampling, which a loaded machine can starve.)
+    expect(text).toMatch(/generator-backend ready on /);
     expect(await s.survivors()).toEqual([]);
   });
 });
