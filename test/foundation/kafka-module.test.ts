@@ -6,6 +6,7 @@ import {
   ProducerFencedError,
   TopicLayoutError,
   ensureTopics,
+  setKafkaLogSink,
   type KafkaConnection,
 } from '@mobilecs/platform';
 import { testServers, uniqueName, uniqueTopicNames } from '../support/servers';
@@ -96,6 +97,53 @@ describe('our Kafka module against the real broker', () => {
     expect((await admin.topicConfig(names.agreements))['retention.ms']).toBe('-1');
     // A different partition count for an existing topic is refused, clearly.
     await expect(ensureTopics(conn, { ...layout, inputPartitions: 6 })).rejects.toBeInstanceOf(TopicLayoutError);
+  });
+
+  it('bounds dead-letters and data-records-late by size (issue #13): created with the configured retention, changed on an existing topic, read back from Kafka', async () => {
+    const names = uniqueTopicNames();
+    const layout = { names, inputPartitions: 2, outputPartitions: 2, replicationFactor: 1 };
+    const MiB = 1_048_576;
+    await ensureTopics(conn, { ...layout, retention: { deadLettersBytes: 64 * MiB, dataRecordsLateBytes: 8 * MiB } });
+    const dead = await admin.topicConfig(names.deadLetters);
+    const late = await admin.topicConfig(names.dataRecordsLate);
+    // Segments a quarter of the retention (1 MiB … 128 MiB): Kafka deletes only whole closed segments.
+    expect([dead['retention.bytes'], dead['segment.bytes']]).toEqual([String(64 * MiB), String(16 * MiB)]);
+    expect([late['retention.bytes'], late['segment.bytes']]).toEqual([String(8 * MiB), String(2 * MiB)]);
+    expect(dead['retention.ms']).toBe('-1');
+    // Only these two topics are bounded; agreements keep everything.
+    expect((await admin.topicConfig(names.agreements))['retention.bytes']).toBe('-1');
+    expect((await admin.topicConfig(names.dataRecordsAggregates))['retention.bytes']).toBe('-1');
+
+    // A new configured value is applied to the existing topics, logged, and nothing else changes.
+    const logged: string[] = [];
+    setKafkaLogSink((_level, message) => logged.push(message));
+    try {
+      await ensureTopics(conn, { ...layout, retention: { deadLettersBytes: 2048 * MiB, dataRecordsLateBytes: -1 } });
+    } finally {
+      setKafkaLogSink(undefined);
+    }
+    const dead2 = await admin.topicConfig(names.deadLetters);
+    const late2 = await admin.topicConfig(names.dataRecordsLate);
+    expect([dead2['retention.bytes'], dead2['segment.bytes']]).toEqual([String(2048 * MiB), String(128 * MiB)]);
+    expect([late2['retention.bytes'], late2['segment.bytes']]).toEqual(['-1', String(1024 * MiB)]);
+    for (const c of [dead2, late2]) {
+      expect(c['retention.ms']).toBe('-1');
+      expect(c['message.timestamp.after.max.ms']).toBe('9223372036854775807');
+    }
+    expect(logged).toContain(`topic ${names.deadLetters}: retention.bytes changed from ${64 * MiB} to ${2048 * MiB} (configured)`);
+    expect(logged).toContain(`topic ${names.dataRecordsLate}: retention.bytes changed from ${8 * MiB} to -1 (configured)`);
+
+    // Without a value in the layout, the environment's (default 1 GiB) applies, as in every service.
+    const before = process.env.TOPIC_DEAD_LETTERS_RETENTION_BYTES;
+    process.env.TOPIC_DEAD_LETTERS_RETENTION_BYTES = String(32 * MiB);
+    try {
+      await ensureTopics(conn, layout);
+    } finally {
+      if (before === undefined) delete process.env.TOPIC_DEAD_LETTERS_RETENTION_BYTES;
+      else process.env.TOPIC_DEAD_LETTERS_RETENTION_BYTES = before;
+    }
+    expect((await admin.topicConfig(names.deadLetters))['retention.bytes']).toBe(String(32 * MiB));
+    expect((await admin.topicConfig(names.dataRecordsLate))['retention.bytes']).toBe(String(1024 * MiB));
   });
 
   it('refuses inputs that are not co-partitioned', async () => {

@@ -7,6 +7,7 @@ import {
   createLogger,
   createMetricsRegistry,
   ensureTopics,
+  topicRetention,
   operationsRouter,
   waitForKafka,
 } from '@mobilecs/platform';
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
       inputPartitions: config.TOPIC_PARTITIONS,
       outputPartitions: config.TOPIC_PARTITIONS,
       replicationFactor: config.TOPIC_REPLICATION_FACTOR,
+      retention: topicRetention(config),
     },
     [
       {

@@ -16,6 +16,20 @@ const hostPortList = z
 export const intFromEnv = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int('must be an integer').min(min).max(max);
 
+/** Kafka's smallest `segment.bytes` since 4.0 (KIP-1030), hence the smallest retention by size we accept. */
+export const MIN_SEGMENT_BYTES = 1_048_576;
+
+/** `retention.bytes` per partition (Kafka's meaning): -1 (no limit) or at least one smallest segment. */
+export const retentionBytesFromEnv = z.coerce
+  .number()
+  .int('must be an integer')
+  .refine((v) => v === -1 || (v >= MIN_SEGMENT_BYTES && v <= Number.MAX_SAFE_INTEGER), {
+    message: `bytes per partition: -1 (no limit) or from ${MIN_SEGMENT_BYTES} (1 MiB, Kafka's smallest segment) to ${Number.MAX_SAFE_INTEGER}`,
+  });
+
+/** Default retention by size of dead-letters and data-records-late: 1 GiB per partition. */
+export const DEFAULT_RETENTION_BYTES = 1_073_741_824;
+
 export const boolFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -34,6 +48,9 @@ export const commonEnvSchema = z.object({
   TOPIC_DATA_RECORDS_AGGREGATES: z.string().min(1).default('data-records-aggregates'),
   TOPIC_DEAD_LETTERS: z.string().min(1).default('dead-letters'),
   TOPIC_DATA_RECORDS_LATE: z.string().min(1).default('data-records-late'),
+  /** Retention by size per partition of dead-letters / data-records-late (applied to existing topics too). */
+  TOPIC_DEAD_LETTERS_RETENTION_BYTES: retentionBytesFromEnv.default(DEFAULT_RETENTION_BYTES),
+  TOPIC_DATA_RECORDS_LATE_RETENTION_BYTES: retentionBytesFromEnv.default(DEFAULT_RETENTION_BYTES),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Address the HTTP server listens on: loopback unless told otherwise (containers set 0.0.0.0). */
   HTTP_BIND_ADDRESS: z

@@ -1,7 +1,11 @@
-import type { Admin } from 'kafkajs';
-import { createClient } from './client';
+import type { Admin, ConfigResourceTypes, ConfigSource } from 'kafkajs';
+import { createClient, kafkaModuleLog } from './client';
 import { KafkaUnavailableError, TopicLayoutError } from './errors';
 import type { KafkaConnection, TopicPartitionOffset, TopicSpec } from './types';
+
+// kafkajs's enums as values: its CommonJS index does not expose them to ESM named imports.
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
+const TOPIC_CONFIG_SOURCE = 1 as ConfigSource;
 
 /** Topic and group administration. */
 export class KafkaAdmin {
@@ -50,7 +54,37 @@ export class KafkaAdmin {
             'change the configuration or recreate the topic',
         );
       }
+      if (spec.alterExisting?.length) await this.alignTopicConfig(spec);
     }
+  }
+
+  /**
+   * Applies `spec.alterExisting`'s keys of `spec.config` to an existing topic whose
+   * values differ, and logs each change. kafkajs has only the legacy AlterConfigs,
+   * which replaces all of a topic's overrides: the topic's current overrides are sent
+   * along, so nothing else changes.
+   */
+  async alignTopicConfig(spec: TopicSpec): Promise<Array<{ name: string; from: string | null; to: string }>> {
+    const wanted = Object.fromEntries((spec.alterExisting ?? []).filter((k) => spec.config?.[k] !== undefined).map((k) => [k, spec.config![k]!]));
+    const res = await this.admin.describeConfigs({ includeSynonyms: false, resources: [{ type: TOPIC_RESOURCE, name: spec.topic }] });
+    const entries = res.resources.flatMap((r) => r.configEntries);
+    const current = new Map(entries.map((e) => [e.configName, e.configValue]));
+    const changes = Object.entries(wanted)
+      .filter(([name, value]) => current.get(name) !== value)
+      .map(([name, to]) => ({ name, from: current.get(name) ?? null, to }));
+    if (changes.length === 0) return changes;
+    const overrides = new Map(
+      entries.filter((e) => e.configSource === TOPIC_CONFIG_SOURCE && !e.isSensitive).map((e) => [e.configName, e.configValue]),
+    );
+    for (const c of changes) overrides.set(c.name, c.to);
+    await this.admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: TOPIC_RESOURCE, name: spec.topic, configEntries: [...overrides].map(([name, value]) => ({ name, value })) }],
+    });
+    for (const c of changes) {
+      kafkaModuleLog('info', `topic ${spec.topic}: ${c.name} changed from ${c.from ?? '(unset)'} to ${c.to} (configured)`, { topic: spec.topic, config: c.name, from: c.from, to: c.to });
+    }
+    return changes;
   }
 
   async partitionCount(topic: string): Promise<number> {

@@ -14,6 +14,11 @@ export function setKafkaLogSink(s: KafkaLogSink | undefined): void {
   sink = s;
 }
 
+/** Logs an event of this module itself (not of the client library) into the service's logger. */
+export function kafkaModuleLog(level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: Record<string, unknown>): void {
+  sink?.(level, message, extra);
+}
+
 const levelName = (l: logLevel): 'error' | 'warn' | 'info' | 'debug' =>
   l === logLevel.ERROR ? 'error' : l === logLevel.WARN ? 'warn' : l === logLevel.INFO ? 'info' : 'debug';
 

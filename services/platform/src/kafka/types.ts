@@ -45,4 +45,9 @@ export interface TopicSpec {
   replicationFactor?: number;
   /** Topic-level configs, e.g. { 'cleanup.policy': 'compact' }. */
   config?: Record<string, string>;
+  /**
+   * Keys of `config` that are also applied to a topic that already exists, when its
+   * value differs (the change is logged). Other keys only apply at creation.
+   */
+  alterExisting?: readonly string[];
 }
