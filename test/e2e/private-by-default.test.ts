@@ -92,9 +92,15 @@ describe('private by default (real services)', () => {
     const url = `http://127.0.0.1:${port}`;
     const denied = await fetch(`${url}/api/agreements/generate`);
     expect(denied.status).toBe(401);
-    expect(await denied.json()).toMatchObject({ code: 'unauthorized' });
-    const graphql = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    // The 401 is an error answer like the others: code, message and the request id it names in X-Request-Id.
+    const deniedId = denied.headers.get('x-request-id');
+    expect(deniedId).toMatch(/^[\w.:-]+$/);
+    expect(await denied.json()).toMatchObject({ code: 'unauthorized', message: expect.stringContaining('API_TOKEN') as unknown, requestId: deniedId });
+    const graphql = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Request-Id': 'caller-id-1' }, body: JSON.stringify({ query: '{ __typename }' }) });
     expect(graphql.status).toBe(401);
+    expect(await graphql.json()).toMatchObject({ code: 'unauthorized', requestId: 'caller-id-1' });
+    // The log has the refusal under that id (never the token).
+    expect(p.lines.some((l) => l.includes(`"requestId":"${deniedId}"`) && l.includes('no valid API token') && !l.includes(TOKEN))).toBe(true);
     expect((await fetch(`${url}/api/agreements/generate`, { headers: { Authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
     const allowed = await fetch(`${url}/api/agreements/generate`, { headers: { Authorization: `Bearer ${TOKEN}` } });
     expect(allowed.status).toBe(200);

@@ -162,7 +162,7 @@ export async function startServer(config: GeneratorConfig, logger: Logger = crea
   const guarded = express();
   guarded.disable('x-powered-by');
   guarded.use(requestIds());
-  guarded.use(bearerTokenGuard(config.API_TOKEN, isWriteRequest));
+  guarded.use(bearerTokenGuard(config.API_TOKEN, isWriteRequest, logger));
   guarded.use(app);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = guarded.listen(config.HTTP_PORT, config.HTTP_BIND_ADDRESS, (err?: Error) => (err ? reject(err) : resolve(s)));

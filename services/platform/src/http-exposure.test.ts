@@ -32,10 +32,28 @@ describe('bearerTokenGuard', () => {
       const res = await (auth ? r.set('Authorization', auth) : r);
       expect(res.status).toBe(401);
       expect(res.headers['www-authenticate']).toContain('Bearer');
-      expect(res.body).toMatchObject({ code: 'unauthorized' });
+      // The error body of every other answer: code, message, and the request id of X-Request-Id.
+      expect(res.body).toMatchObject({ status: 401, code: 'unauthorized', message: expect.stringContaining('Authorization: Bearer') as unknown, path: '/write' });
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      expect((res.body as { requestId?: unknown }).requestId).toBe(res.headers['x-request-id']);
       expect(JSON.stringify(res.body)).not.toContain(token);
     }
     expect((await request(app).get('/api/generate')).status).toBe(401);
+  });
+  it('names the id an earlier middleware gave the request, and logs the refusal under it', async () => {
+    const logged: Array<Record<string, unknown>> = [];
+    const withIds = express();
+    withIds.use((req, res, next) => {
+      (req as { id?: unknown }).id = 'req-42';
+      res.set('X-Request-Id', 'req-42');
+      next();
+    });
+    withIds.use(bearerTokenGuard(token, () => true, { warn: (fields) => void logged.push(fields) }));
+    const res = await request(withIds).put('/write').set('Authorization', 'Bearer guessed-secret-123');
+    expect(res.status).toBe(401);
+    expect((res.body as { requestId?: unknown }).requestId).toBe('req-42');
+    expect(logged).toEqual([expect.objectContaining({ requestId: 'req-42', authorization: 'wrong' })]);
+    expect(JSON.stringify(logged)).not.toContain('guessed-secret-123'); // the given token is never logged
   });
   it('lets the right token through', async () => {
     expect((await request(app).put('/write').set('Authorization', `Bearer ${token}`)).status).toBe(200);
