@@ -3,10 +3,11 @@
 // one and one keyed by the wrong msisdn all become dead letters while an unrelated
 // subscriber on the same partition keeps being billed exactly; a message whose
 // transaction the broker refuses is isolated and set aside; a partition that cannot
-// commit makes readiness say so, and recovers.
+// commit makes readiness say so, and recovers; aborted transactions of other producers
+// on the inputs neither hold back billing nor look like a stall.
 import { createHash, randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KafkaAdmin, ensureTopics, type IncomingMessage, type OutgoingMessage } from '@mobilecs/platform';
+import { KafkaAdmin, KafkaTransactionalProducer, ensureTopics, type IncomingMessage, type OutgoingMessage } from '@mobilecs/platform';
 import { testServers } from '../support/servers';
 import { IngesterHarness } from './ingester-harness';
 
@@ -181,5 +182,38 @@ describe('ingester input safety (real Kafka + Cassandra)', () => {
     while ((await h.httpGet('/health/ready')).status !== 200 && Date.now() < back) await new Promise((r) => setTimeout(r, 500));
     expect((await h.httpGet('/health/ready')).status).toBe(200);
     expect(await rows(h, a.id, 1)).toEqual(['10', '95']);
+  });
+
+  it('aborted transactions on both input topics neither hold back billing nor look like a stall', async () => {
+    h = new IngesterHarness(3, { INGESTER_STALL_AFTER_MS: '3000' });
+    await h.createTopics();
+    const [m, ghost] = msisdnsOn(h, 1, 2) as [string, string];
+    const a = agreement(h, m, 1000);
+    // Another producer's transactions on partition 1 of both inputs, aborted: each leaves
+    // offsets no read_committed reader ever sees (messages + abort marker).
+    const tx = await KafkaTransactionalProducer.connect(testServers().kafka, `abort-${randomUUID()}`);
+    try {
+      const t = await tx.begin();
+      await t.send([agreement(h, ghost, 1).message, record(h, ghost, '2020-01-02T10:00:00Z', 7), record(h, m, '2020-01-02T10:00:00Z', 999)]);
+      await t.abort();
+    } finally {
+      await tx.disconnect();
+    }
+    await h.send([a.message]);
+    await h.start();
+    await h.send([record(h, m, '2020-01-10T10:00:00Z', 600), record(h, m, '2020-01-20T10:00:00Z', 500)]);
+    await h.send([record(h, m, '2020-02-05T10:00:00Z', 1)]); // closes January
+
+    const aggregates = (await h.aggregates(2)).map(parse);
+    expect(aggregates.map((x) => [x.agreementId, x.month, x.type, x.totalRecordedBytes])).toEqual([
+      [a.id, 1, 'DATA_PLAN_EXCEEDED', 1100],
+      [a.id, 1, 'BILLING_PERIOD_CLOSED', 1100],
+    ]);
+    expect(await rows(h, a.id, 1)).toEqual(['500', '600']);
+    // Nothing waits on partition 1 any more: no false stall once STALL_AFTER has passed.
+    await new Promise((r) => setTimeout(r, 5000));
+    const ready = await h.httpGet('/health/ready');
+    expect(ready.status, ready.body).toBe(200);
+    expect(await h.metric('ingester_partitions_stalled')).toBe(0);
   });
 });

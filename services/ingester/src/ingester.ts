@@ -102,8 +102,12 @@ export class Ingester {
   private readonly agreementPositions = new Map<number, bigint>();
   /** Record partitions paused until their agreements partition has been read to its end, since when. */
   private readonly waitingForAgreements = new Map<number, number>();
-  /** Agreements end offsets accepted as "read" one short of the end (a transaction marker). */
-  private readonly acceptedAgreementEnds = new Map<number, bigint>();
+  /**
+   * Per topic-partition: offsets [from, through) hold nothing the consumer delivers
+   * (transaction markers, aborted transactions), as a fetch found. `from` is our position
+   * then (undefined: before the partition's position was restored).
+   */
+  private readonly passed = new Map<string, { from: bigint | undefined; through: bigint }>();
   /** Topic-partitions paused after a transient failure, until this wall time. */
   private readonly backoffUntil = new Map<string, { topic: string; partition: number; until: number }>();
   /** Topic-partitions processed one message per transaction up to this offset, to find a poison message. */
@@ -140,6 +144,10 @@ export class Ingester {
     await this.consumer.subscribe([this.opts.topics.agreements, this.opts.topics.incomingDataRecords]);
     await this.consumer.run({
       autoResolve: false,
+      onPassed: (to) => {
+        const { partition: p, topic } = to;
+        this.passed.set(tpKey(topic, p), { from: this.positionOf(topic, p), through: BigInt(to.offset) });
+      },
       onAssignment: (tps) => this.mutex.run('a rebalance', () => this.onAssignment(tps.map((t) => t.partition))),
       eachBatch: (batch, ctx) => this.mutex.run(`a batch of ${batch.topic}/${batch.partition}`, () => this.onBatch(batch, ctx)),
     });
@@ -178,9 +186,9 @@ export class Ingester {
         this.positions.delete(p);
         this.agreementPositions.delete(p);
         this.waitingForAgreements.delete(p);
-        this.acceptedAgreementEnds.delete(p);
         this.health.delete(p);
         for (const topic of [this.opts.topics.agreements, this.opts.topics.incomingDataRecords]) {
+          this.passed.delete(tpKey(topic, p));
           this.backoffUntil.delete(tpKey(topic, p));
           this.isolateUntil.delete(tpKey(topic, p));
         }
@@ -231,6 +239,11 @@ export class Ingester {
       this.positions.set(p, at(committed, p));
       this.agreementPositions.set(p, at(committedAgreements, p));
       this.restored.add(p);
+      // A gap passed before the positions were known started at the committed offset.
+      for (const topic of [this.opts.topics.agreements, this.opts.topics.incomingDataRecords]) {
+        const gap = this.passed.get(tpKey(topic, p));
+        if (gap && gap.from === undefined) gap.from = this.positionOf(topic, p);
+      }
     }
     this.log.info({ partitions: missing, records, problems }, 'state restored from the changelog');
   }
@@ -294,8 +307,7 @@ export class Ingester {
     if (isAgreements) this.agreementPositions.set(p, BigInt(next));
     if (!isAgreements) {
       this.positions.set(p, BigInt(next));
-      // The last offset of a transactional topic is the commit marker, hence the −1.
-      this.processor.setCaughtUp(p, BigInt(next) >= BigInt(batch.highWatermark) - 1n);
+      this.processor.setCaughtUp(p, this.readThrough(batch.topic, p, BigInt(batch.highWatermark)));
     }
     outputs.push(...this.processor.advance(wall));
     this.noteWatermarkMove(watermarkBefore, p);
@@ -466,24 +478,27 @@ export class Ingester {
     h.lagging = lagging;
   }
 
+  private positionOf(topic: string, p: number): bigint | undefined {
+    return (topic === this.opts.topics.agreements ? this.agreementPositions : this.positions).get(p);
+  }
+
   /**
-   * Whether partition p of `agreements` has been read to its end. One short of the end is
-   * ambiguous: an unread agreement, or the commit marker of a transactional producer. It
-   * is accepted once no agreement arrived for a second while records waited.
+   * Whether topic-partition p has been read up to `end`: our position reached it, or what
+   * lies between holds nothing to deliver (a transaction's marker, an aborted transaction:
+   * the consumer said so when it passed them). Guessing from the distance to the end
+   * cannot work: an aborted transaction leaves any number of offsets behind.
    */
+  private readThrough(topic: string, p: number, end: bigint): boolean {
+    const pos = this.positionOf(topic, p) ?? 0n;
+    if (pos >= end) return true;
+    const gap = this.passed.get(tpKey(topic, p));
+    return gap !== undefined && gap.from !== undefined && pos >= gap.from && gap.through >= end;
+  }
+
+  /** Whether partition p of `agreements` has been read to its end (backfill: agreements before records). */
   private async agreementsReadToEnd(p: number): Promise<boolean> {
     const ends = await this.admin!.endOffsets(this.opts.topics.agreements);
-    const end = BigInt(ends.find((e) => e.partition === p)?.offset ?? '0');
-    const pos = this.agreementPositions.get(p) ?? 0n;
-    if (pos >= end) return true;
-    if (pos !== end - 1n) return false;
-    if (this.acceptedAgreementEnds.get(p) === end) return true;
-    const since = this.waitingForAgreements.get(p);
-    if (since !== undefined && this.now() - since >= 1000) {
-      this.acceptedAgreementEnds.set(p, end);
-      return true;
-    }
-    return false;
+    return this.readThrough(this.opts.topics.agreements, p, BigInt(ends.find((e) => e.partition === p)?.offset ?? '0'));
   }
 
   private async resumeRecordsIfReady(partitions: number[]): Promise<void> {
@@ -495,19 +510,18 @@ export class Ingester {
     }
   }
 
-  /** Caught up = our position reached the end offset (the last offset may be a commit marker). */
+  /** Caught up = read through the end offset (see readThrough). */
   private async refreshCaughtUp(): Promise<void> {
     const [records, agreements] = await Promise.all([
       this.admin!.endOffsets(this.opts.topics.incomingDataRecords),
       this.admin!.endOffsets(this.opts.topics.agreements),
     ]);
-    // Lag for readiness: records or agreements not yet committed (one short of the end
-    // may be a transaction's commit marker, as in caught-up detection).
+    // Lag for readiness: records or agreements not yet committed.
+    const { agreements: a, incomingDataRecords: r } = this.opts.topics;
     for (const p of this.assigned) {
       const recordEnd = BigInt(records.find((e) => e.partition === p)?.offset ?? '0');
       const agreementEnd = BigInt(agreements.find((e) => e.partition === p)?.offset ?? '0');
-      const behind = (this.positions.get(p) ?? 0n) < recordEnd - 1n || (this.agreementPositions.get(p) ?? 0n) < agreementEnd - 1n;
-      this.setLagging(p, behind);
+      this.setLagging(p, !this.readThrough(r, p, recordEnd) || !this.readThrough(a, p, agreementEnd));
     }
     this.applyCaughtUp(records);
     this.stalls();
@@ -516,8 +530,7 @@ export class Ingester {
   private applyCaughtUp(ends: TopicPartitionOffset[]): void {
     for (const e of ends) {
       if (!this.assigned.has(e.partition)) continue;
-      const pos = this.positions.get(e.partition) ?? 0n;
-      const caughtUp = pos >= BigInt(e.offset) - 1n;
+      const caughtUp = this.readThrough(this.opts.topics.incomingDataRecords, e.partition, BigInt(e.offset));
       this.processor.setCaughtUp(e.partition, caughtUp);
       if (!caughtUp) this.setLagging(e.partition, true);
     }

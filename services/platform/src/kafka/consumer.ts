@@ -38,6 +38,12 @@ export interface RunOptions {
   eachBatch(batch: MessageBatch, ctx: BatchContext): Promise<void>;
   /** Called after each join of the group with the partitions this member now owns. */
   onAssignment?(assigned: TopicPartition[]): void | Promise<void>;
+  /**
+   * Called when a fetch held nothing to deliver (only transaction markers or aborted
+   * transactional messages): `offset` is the offset after them, `highWatermark` the end
+   * seen by that fetch. Without it, a reader cannot tell such a gap from unread messages.
+   */
+  onPassed?(to: TopicPartitionOffset, highWatermark: string): void;
   /** Resolve each batch's offsets when eachBatch returns (default true). */
   autoResolve?: boolean;
 }
@@ -85,6 +91,16 @@ export class KafkaConsumer {
           partitions.map((partition) => ({ topic, partition })),
         );
         void run.onAssignment?.(assigned);
+      });
+    }
+    if (run.onPassed) {
+      // kafkajs resolves such a batch itself and reports it only as an instrumentation event.
+      this.consumer.on(this.consumer.events.END_BATCH_PROCESS, (e) => {
+        if (e.payload.batchSize !== 0) return;
+        run.onPassed?.(
+          { topic: e.payload.topic, partition: e.payload.partition, offset: (BigInt(e.payload.lastOffset) + 1n).toString() },
+          e.payload.highWatermark,
+        );
       });
     }
     await this.consumer.run({
