@@ -11,6 +11,7 @@ import {
   type DataRecord,
   type ImportedRecord,
 } from '@mobilecs/domain';
+import { copyKey, type DuplicateOutput, type StoredCopy } from './copies';
 import type { DeadLetterOutput } from './matcher';
 import { UsageProcessor, type LateOutput, type StateChange, type UsageOutput, type UsageProcessorConfig } from './processor';
 import type { AggregateOutput } from './window';
@@ -23,6 +24,13 @@ export class UsageHarness {
   readonly outputs: UsageOutput[] = [];
   /** Every changelog entry drained so far (after each call), in order. */
   readonly changelog: StateChange[] = [];
+  /**
+   * The data_record table as the ingester keeps it, by copyKey: each stored row with the
+   * arrival that wrote it. Look-ups the processor asks for are answered from here.
+   */
+  readonly store = new Map<string, StoredCopy>();
+  /** Next input offset per partition, given to records fed without one. */
+  private readonly nextOffset = new Map<number, bigint>();
 
   constructor(
     readonly config: UsageProcessorConfig = {},
@@ -35,16 +43,30 @@ export class UsageHarness {
 
   private emit(out: UsageOutput[]): UsageOutput[] {
     this.outputs.push(...out);
+    for (const o of out) {
+      if (o.kind === 'data-record' || o.kind === 'late') this.store.set(copyKey(o.record), o.arrival ?? { partition: o.partition, offset: null });
+    }
     this.changelog.push(...this.processor.drainChanges());
     return out;
   }
 
+  /** Answers the store look-ups the processor will need for this input, as the ingester does. */
+  private lookUp(input: Parameters<UsageProcessor['storedCopiesToLookUp']>[0]): void {
+    const keys = this.processor.storedCopiesToLookUp(input);
+    this.processor.provideStoredCopies(new Map(keys.map((k) => [copyKey(k), this.store.get(copyKey(k)) ?? null])));
+  }
+
   agreement(agreement: Agreement, partition = 0): UsageOutput[] {
+    this.lookUp({ agreements: [agreement] });
     return this.emit(this.processor.onAgreement(agreement, partition));
   }
 
-  record(record: ImportedRecord, partition = 0): UsageOutput[] {
-    return this.emit(this.processor.onRecord(record, partition, this.wallTimeMs));
+  /** Feeds a record that arrived at `offset` of its input partition (default: the partition's next offset). */
+  record(record: ImportedRecord, partition = 0, offset?: bigint): UsageOutput[] {
+    const at = offset ?? this.nextOffset.get(partition) ?? 0n;
+    if (at >= (this.nextOffset.get(partition) ?? 0n)) this.nextOffset.set(partition, at + 1n);
+    this.lookUp({ records: [record] });
+    return this.emit(this.processor.onRecord(record, partition, this.wallTimeMs, at.toString()));
   }
 
   /** Parses a data-record file line (must be valid) and feeds it as a record. */
@@ -91,6 +113,18 @@ export class UsageHarness {
     }
   }
 
+  /**
+   * Simulates a crash of the ingester after uncommitted work: state and outputs go back to
+   * what was committed when the changelog had `changelogLength` entries and the outputs
+   * `outputsLength`, while the store keeps every row written since (Cassandra writes come
+   * before the commit). The caller then feeds the lost input again, at the same offsets.
+   */
+  crashBackTo(changelogLength: number, outputsLength: number): void {
+    this.changelog.length = changelogLength;
+    this.outputs.length = outputsLength;
+    this.restartFromChangelog();
+  }
+
   dataRecords(): DataRecord[] {
     return this.outputs.flatMap((o) => (o.kind === 'data-record' ? [o.record] : []));
   }
@@ -105,6 +139,10 @@ export class UsageHarness {
 
   late(): LateOutput[] {
     return this.outputs.filter((o): o is LateOutput => o.kind === 'late');
+  }
+
+  duplicates(): DuplicateOutput[] {
+    return this.outputs.filter((o): o is DuplicateOutput => o.kind === 'duplicate');
   }
 
   deadLetters(): DeadLetterOutput[] {

@@ -6,6 +6,7 @@ export {
   type MatchingState,
   type HoldLimits,
   type Match,
+  type HeldRecord,
   type DeadLetterOutput,
   type DeadLetterReason,
 } from './matcher';
@@ -31,3 +32,13 @@ export {
   type StateChange,
 } from './processor';
 export { UsageHarness } from './harness';
+export {
+  copyKey,
+  StoredCopyLookupMissing,
+  type RecordArrival,
+  type StoredCopy,
+  type StoredCopies,
+  type CopyKeyFields,
+  type CountedCopy,
+  type DuplicateOutput,
+} from './copies';

@@ -6,13 +6,16 @@
 // watermark), so a replay expires exactly the same records as the live run did.
 import type { Agreement, ImportedRecord } from '@mobilecs/domain';
 
+/** A record waiting for its agreement, with the input offset it arrived at (to tell copies apart, see copies.ts). */
+export type HeldRecord = ImportedRecord & { readonly offset?: string };
+
 export interface MatchingState {
   readonly msisdn: string;
   readonly partition: number;
   /** Agreements of this msisdn, one per id (the last received wins). */
   readonly agreements: readonly Agreement[];
   /** Unmatched records in arrival order. */
-  readonly held: readonly ImportedRecord[];
+  readonly held: readonly HeldRecord[];
 }
 
 export interface HoldLimits {
@@ -35,7 +38,7 @@ export interface DeadLetterOutput {
 }
 
 export interface Match {
-  readonly record: ImportedRecord;
+  readonly record: HeldRecord;
   readonly agreement: Agreement;
 }
 
@@ -44,7 +47,7 @@ export interface Match {
 // for 16 more elements), and a stored agreement is a plain object literal (no overflow
 // property store) whose time-zone string is shared by all agreements of that zone.
 const NO_AGREEMENTS: readonly Agreement[] = Object.freeze([]);
-const NO_RECORDS: readonly ImportedRecord[] = Object.freeze([]);
+const NO_RECORDS: readonly HeldRecord[] = Object.freeze([]);
 const zones = new Map<string, string>();
 
 function compact(a: Agreement): Agreement {
@@ -84,7 +87,7 @@ function addAgreement(state: MatchingState, added: Agreement): { state: Matching
   const agreement = compact(added);
   const agreements = state.agreements.filter((a) => a.id !== agreement.id).concat([agreement]);
   const released: Match[] = [];
-  const held: ImportedRecord[] = [];
+  const held: HeldRecord[] = [];
   for (const record of state.held) {
     const found = match(agreements, record.recordedAt);
     if (found) released.push({ record, agreement: found });
@@ -105,19 +108,20 @@ function expiredMessage(r: ImportedRecord, limits: HoldLimits): string {
   return `no agreement for msisdn ${r.msisdn} with service start before ${new Date(r.recordedAt).toISOString()} arrived within ${limits.maxHoldMs} ms of event time`;
 }
 
-/** Matches a record, or holds it (evicting the oldest held record on overflow). */
+/** Matches a record, or holds it (evicting the oldest held record on overflow); `offset`: where it arrived, kept while held. */
 function addRecord(
   state: MatchingState,
   record: ImportedRecord,
   limits: HoldLimits,
   watermark: number | null,
+  offset?: string,
 ): { state: MatchingState; matched?: Match; deadLetters: DeadLetterOutput[] } {
   const agreement = match(state.agreements, record.recordedAt);
   if (agreement) return { state, matched: { record, agreement }, deadLetters: [] };
   if (isExpired(record, watermark, limits)) {
     return { state, deadLetters: [deadLetter(state, 'hold-expired', record, expiredMessage(record, limits))] };
   }
-  const held = [...state.held, record];
+  const held: HeldRecord[] = [...state.held, offset === undefined ? record : { ...record, offset }];
   const deadLetters: DeadLetterOutput[] = [];
   while (held.length > limits.maxHeldRecords) {
     const oldest = held.shift();
@@ -137,7 +141,7 @@ function addRecord(
 
 /** Sends held records older than the hold age (in event time) to dead letters. */
 function expire(state: MatchingState, watermark: number | null, limits: HoldLimits): { state: MatchingState; deadLetters: DeadLetterOutput[] } {
-  const keep: ImportedRecord[] = [];
+  const keep: HeldRecord[] = [];
   const deadLetters: DeadLetterOutput[] = [];
   for (const r of state.held) {
     if (isExpired(r, watermark, limits)) deadLetters.push(deadLetter(state, 'hold-expired', r, expiredMessage(r, limits)));

@@ -96,8 +96,18 @@ function interleave<T>(queues: T[][], picks: number[]): T[] {
   }
 }
 
+// Where a copy arrived (input offsets) depends on the partitioning: not part of the comparison.
 const canonical = (outs: UsageOutput[]): string[] =>
-  outs.map(({ partition: _p, ...rest }) => stringifyExact(rest)).sort();
+  outs
+    .map(({ partition: _p, ...rest }) => {
+      const { arrival: _a, ...kept } = rest as typeof rest & { arrival?: unknown };
+      if ('record' in kept && 'offset' in kept.record) {
+        const { offset: _o, ...record } = kept.record as typeof kept.record & { offset?: string };
+        return stringifyExact({ ...kept, record });
+      }
+      return stringifyExact(kept);
+    })
+    .sort();
 
 function events(s: Scenario): Event[] {
   return [

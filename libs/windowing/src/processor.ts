@@ -8,6 +8,15 @@
 import type { Agreement, DataRecord, ImportedRecord } from '@mobilecs/domain';
 import { checkNotInFuture, err, ok, type Result } from '@mobilecs/domain';
 import { BillingPeriod } from './billingPeriod';
+import {
+  copyKey,
+  StoredCopyLookupMissing,
+  type CopyKeyFields,
+  type DuplicateOutput,
+  type RecordArrival,
+  type StoredCopies,
+  type StoredCopy,
+} from './copies';
 import { AgreementMatcher, type DeadLetterOutput, type HoldLimits, type Match, type MatchingState } from './matcher';
 import {
   issuesOf,
@@ -34,6 +43,8 @@ export interface DataRecordOutput {
   readonly timestampMs: number;
   /** To store (late records are stored too). */
   readonly record: DataRecord;
+  /** Where this copy arrived (stored with the row, so a later copy can be told from a replay); absent when not given. */
+  readonly arrival?: RecordArrival;
 }
 
 export interface LateOutput {
@@ -44,9 +55,10 @@ export interface LateOutput {
   readonly timestampMs: number;
   readonly record: DataRecord;
   readonly message: string;
+  readonly arrival?: RecordArrival;
 }
 
-export type UsageOutput = DataRecordOutput | AggregateOutput | LateOutput | DeadLetterOutput;
+export type UsageOutput = DataRecordOutput | AggregateOutput | LateOutput | DeadLetterOutput | DuplicateOutput;
 
 export interface WallClockClosePolicy {
   /** Close once the wall clock is this far past the period end … */
@@ -100,6 +112,10 @@ export class UsageProcessor {
   private readonly holding = new Set<string>();
   /** Keys changed since the last drain → owning partition. */
   private readonly changed = new Map<string, number>();
+  /** Store look-ups provided for the unit of work in progress (until the next drain), by copyKey. */
+  private readonly storedCopies = new Map<string, StoredCopy | null>();
+  /** Records counted in the unit of work in progress, not yet in the store: by copyKey. */
+  private readonly countedNow = new Map<string, StoredCopy>();
 
   constructor(config: UsageProcessorConfig = {}) {
     this.tracker = new WatermarkTracker({
@@ -126,6 +142,9 @@ export class UsageProcessor {
     for (const [key, w] of this.windows) if (gone.has(w.partition)) this.setWindow(key, null);
     for (const p of partitions) this.tracker.revoke(p);
     for (const [key, p] of this.changed) if (gone.has(p)) this.changed.delete(key);
+    // The unit of work in progress is abandoned: what it counted is not in the store.
+    this.storedCopies.clear();
+    this.countedNow.clear();
   }
 
   assignedPartitions(): number[] {
@@ -156,7 +175,8 @@ export class UsageProcessor {
     return released.flatMap((m) => this.count(m, next.partition));
   }
 
-  onRecord(record: ImportedRecord, partition: number, wallTimeMs: number): UsageOutput[] {
+  /** `offset`: where this copy arrived on its input partition (decimal), to tell copies apart (copies.ts). */
+  onRecord(record: ImportedRecord, partition: number, wallTimeMs: number, offset?: string): UsageOutput[] {
     if (this.futureToleranceMs !== undefined) {
       // Quarantined before it can touch event time: not observed, not matched, not held.
       const future = checkNotInFuture(record.recordedAt, wallTimeMs, this.futureToleranceMs);
@@ -165,10 +185,10 @@ export class UsageProcessor {
     this.tracker.observe(partition, record.recordedAt, wallTimeMs);
     this.markChanged(partitionKey(partition), partition);
     const state = this.matching.get(record.msisdn) ?? AgreementMatcher.empty(record.msisdn, partition);
-    const result = AgreementMatcher.addRecord(state, record, this.limits, this.applied(partition));
+    const result = AgreementMatcher.addRecord(state, record, this.limits, this.applied(partition), offset);
     if (result.state !== state) this.setMatching(record.msisdn, result.state);
     const out: UsageOutput[] = [...result.deadLetters];
-    if (result.matched) out.push(...this.count(result.matched, partition));
+    if (result.matched) out.push(...this.count(result.matched, partition, offset));
     out.push(...this.advance(wallTimeMs));
     return out;
   }
@@ -186,13 +206,78 @@ export class UsageProcessor {
     return this.onWatermarkMoved(this.tracker.forceTo(watermarkMs));
   }
 
+  // ---- copies of a record (see copies.ts) ------------------------------------------------
+
+  /**
+   * The records of an input about to be processed whose store look-up the processor may
+   * need: matched ones not later than their window's latest record (as it will be when
+   * they come). Records of `agreements` are those the agreements release. Errs on the
+   * side of asking: a record it misses makes processing throw StoredCopyLookupMissing.
+   */
+  storedCopiesToLookUp(input: { readonly agreements?: readonly Agreement[]; readonly records?: readonly ImportedRecord[] }): CopyKeyFields[] {
+    const latest = new Map<string, number>();
+    const out: CopyKeyFields[] = [];
+    const consider = (record: ImportedRecord, agreement: Agreement) => {
+      const period = BillingPeriod.containing(record.recordedAt, agreement.billingPeriodTimeZone);
+      const key = windowKey(agreement.id, period.year, period.month);
+      let l = latest.get(key);
+      if (l === undefined) {
+        const w = this.windows.get(key);
+        l = w && !w.closed && w.latestRecordedAt !== null ? w.latestRecordedAt : Number.NEGATIVE_INFINITY;
+      }
+      if (record.recordedAt <= l) {
+        out.push({ agreementId: agreement.id, year: period.year, month: period.month, recordedAt: record.recordedAt, internalRecordId: record.internalId });
+      }
+      latest.set(key, Math.max(l, record.recordedAt));
+    };
+    const simulated = new Map<string, MatchingState>();
+    for (const a of input.agreements ?? []) {
+      const state = simulated.get(a.msisdn) ?? this.matching.get(a.msisdn) ?? AgreementMatcher.empty(a.msisdn, 0);
+      const { state: next, released } = AgreementMatcher.addAgreement(state, a);
+      simulated.set(a.msisdn, next);
+      for (const m of released) consider(m.record, m.agreement);
+    }
+    for (const r of input.records ?? []) {
+      const state = this.matching.get(r.msisdn);
+      const agreement = state && AgreementMatcher.match(state.agreements, r.recordedAt);
+      if (agreement) consider(r, agreement);
+    }
+    return out;
+  }
+
+  /** Gives the store look-ups for the input about to be processed (kept until the next drainChanges). */
+  provideStoredCopies(copies: StoredCopies): void {
+    for (const [k, v] of copies) this.storedCopies.set(k, v);
+  }
+
+  /**
+   * The copy of this record its window already counted, or undefined when the record is
+   * new (copies.ts explains which cases need the store). A stored row written by this very
+   * arrival is the ingester's own uncommitted attempt, replayed: not a copy.
+   */
+  private countedCopy(existing: WindowState | undefined, data: DataRecord, partition: number, offset: string | undefined): StoredCopy | undefined {
+    if (!existing || existing.latestRecordedAt === null || data.recordedAt > existing.latestRecordedAt) return undefined;
+    if (data.recordedAt === existing.latestRecordedAt && existing.latestCopies !== null) {
+      const c = existing.latestCopies.find((x) => x.internalId === data.internalRecordId);
+      return c ? { partition, offset: c.offset } : undefined;
+    }
+    const key = copyKey(data);
+    const now = this.countedNow.get(key);
+    if (now) return now;
+    const stored = this.storedCopies.get(key);
+    if (stored === undefined) throw new StoredCopyLookupMissing([data]);
+    if (stored === null || stored.offset === null) return undefined;
+    if (stored.partition === partition && stored.offset === offset) return undefined;
+    return stored;
+  }
+
   // ---- counting and firing ------------------------------------------------------------
 
   private applied(partition: number): number | null {
     return this.tracker.get(partition)?.appliedWatermark ?? null;
   }
 
-  private count({ record, agreement }: Match, partition: number): UsageOutput[] {
+  private count({ record, agreement }: Match, partition: number, offset: string | undefined = record.offset): UsageOutput[] {
     const period = BillingPeriod.containing(record.recordedAt, agreement.billingPeriodTimeZone);
     const data: DataRecord = {
       agreementId: agreement.id,
@@ -202,7 +287,9 @@ export class UsageProcessor {
       internalRecordId: record.internalId,
       recordedBytes: record.recordedBytes,
     };
-    const base = { partition, key: agreement.id, timestampMs: record.recordedAt, record: data };
+    const arrival: RecordArrival | undefined =
+      offset === undefined ? undefined : record.source ? { partition, offset, source: record.source } : { partition, offset };
+    const base = { partition, key: agreement.id, timestampMs: record.recordedAt, record: data, ...(arrival ? { arrival } : {}) };
     const key = windowKey(agreement.id, period.year, period.month);
     const existing = this.windows.get(key);
     const applied = this.applied(partition);
@@ -216,14 +303,19 @@ export class UsageProcessor {
         },
       ];
     }
+    const first = this.countedCopy(existing, data, partition, offset);
+    if (first) {
+      return [{ kind: 'duplicate', partition, key: agreement.id, timestampMs: record.recordedAt, record: data, second: arrival ?? null, first }];
+    }
     const current = existing ?? BillingWindow.open(agreement, period, partition);
     // A total past 2^63 − 1 could not be written anywhere: the record is neither counted
     // nor stored, and the window stays exactly as it was.
     const overflow = BillingWindow.overflowMessage(current, data);
     if (overflow !== undefined) return [{ kind: 'dead-letter', partition, reason: 'total-overflow', message: overflow, record }];
     const out: UsageOutput[] = [{ kind: 'data-record', ...base }];
-    const { window, exceeded } = BillingWindow.add(current, data, agreement);
+    const { window, exceeded } = BillingWindow.add(current, data, agreement, offset ?? null);
     this.setWindow(key, window);
+    this.countedNow.set(copyKey(data), arrival ?? { partition, offset: null });
     if (exceeded) out.push(exceeded);
     return out;
   }
@@ -354,6 +446,9 @@ export class UsageProcessor {
       .sort(([a], [b]) => byString(a, b))
       .map(([key, partition]) => ({ key, partition, value: this.snapshotKey(key) }));
     this.changed.clear();
+    // The unit of work ends here: what it counted goes to the store now.
+    this.storedCopies.clear();
+    this.countedNow.clear();
     return changes;
   }
 

@@ -51,6 +51,8 @@ const storedRecord = z.object({
   recordedBytes: bytes,
   internalId: z.string(),
   source: z.object({ file: z.string(), line: z.number().int() }).optional(),
+  /** Input offset it arrived at (absent in values written before copies were tracked). */
+  offset: z.string().regex(/^\d+$/).optional(),
 });
 
 const matchingBody = {
@@ -83,7 +85,16 @@ const partitionBody = {
 };
 
 const matchingV1 = z.object({ v: z.literal(1), ...matchingBody });
-const windowV1 = z.object({ v: z.literal(1), ...windowCommon, totalBytes: bytes, exceededEmitted: z.boolean(), closed: z.boolean() });
+const countedCopy = z.object({ internalId: z.string(), offset: z.string().regex(/^\d+$/).nullable() });
+const windowV1 = z.object({
+  v: z.literal(1),
+  ...windowCommon,
+  totalBytes: bytes,
+  exceededEmitted: z.boolean(),
+  closed: z.boolean(),
+  // Absent in values written before copies were tracked: not known (see WindowState).
+  latestCopies: z.array(countedCopy).nullable().optional(),
+});
 const partitionV1 = z.object({ v: z.literal(1), ...partitionBody });
 
 export type MatchingValue = z.output<typeof matchingV1>;
@@ -169,14 +180,15 @@ export function windowToValue(w: WindowState): WindowValue {
     totalBytes: toWireInteger(w.totalBytes),
     latestRecordedAt: w.latestRecordedAt,
     latestInternalRecordId: w.latestInternalRecordId,
+    latestCopies: w.latestCopies === null ? null : [...w.latestCopies],
     exceededEmitted: w.exceededEmitted,
     closed: w.closed,
   };
 }
 
 export function windowFromValue(v: WindowValue): WindowState {
-  const { v: _v, kind: _kind, ...w } = v;
-  return { ...w, maxBytes: BigInt(w.maxBytes), totalBytes: BigInt(w.totalBytes) };
+  const { v: _v, kind: _kind, latestCopies, ...w } = v;
+  return { ...w, maxBytes: BigInt(w.maxBytes), totalBytes: BigInt(w.totalBytes), latestCopies: latestCopies ?? null };
 }
 
 /** State keys: msisdn (digits) for matching, `${agreementId}|${year}-${month}` for windows, `partition:${n}` for watermark progress. */

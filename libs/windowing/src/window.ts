@@ -6,6 +6,7 @@
 //                 marker remains (until the watermark makes lateness obvious), or nothing.
 import { MAX_BYTE_COUNT, type Aggregate, type Agreement, type DataPlanTrigger, type DataRecord } from '@mobilecs/domain';
 import type { BillingPeriod } from './billingPeriod';
+import type { CountedCopy } from './copies';
 
 export interface WindowState {
   readonly agreementId: string;
@@ -22,6 +23,12 @@ export interface WindowState {
   readonly totalBytes: bigint;
   readonly latestRecordedAt: number | null;
   readonly latestInternalRecordId: string | null;
+  /**
+   * The copies counted at exactly latestRecordedAt (usually one): with it a record at that
+   * instant is known to be new or a copy without a store look-up. null: not known (state
+   * written before copies were tracked), so such a record is looked up.
+   */
+  readonly latestCopies: readonly CountedCopy[] | null;
   readonly exceededEmitted: boolean;
   /** Closed early by the wall-clock policy: records for it are late. */
   readonly closed: boolean;
@@ -55,6 +62,7 @@ function open(agreement: Agreement, period: BillingPeriod, partition: number): W
     totalBytes: 0n,
     latestRecordedAt: null,
     latestInternalRecordId: null,
+    latestCopies: [],
     exceededEmitted: false,
     closed: false,
   };
@@ -99,15 +107,18 @@ function overflowMessage(w: WindowState, record: DataRecord): string | undefined
 }
 
 /** Adds a (not late) record that does not overflow the total (see overflowMessage); returns the new state and DATA_PLAN_EXCEEDED if this record crossed the plan. */
-function add(w: WindowState, record: DataRecord, agreement: Agreement): { window: WindowState; exceeded?: AggregateOutput } {
+function add(w: WindowState, record: DataRecord, agreement: Agreement, offset: string | null = null): { window: WindowState; exceeded?: AggregateOutput } {
   // Latest = max recordedAt; on a tie the later arrival wins (>=).
   const isLatest = w.latestRecordedAt === null || record.recordedAt >= w.latestRecordedAt;
+  const later = w.latestRecordedAt === null || record.recordedAt > w.latestRecordedAt;
+  const counted: CountedCopy = { internalId: record.internalRecordId, offset };
   const window: WindowState = {
     ...w,
     maxBytes: agreement.maxBytesInBillingPeriod,
     totalBytes: w.totalBytes + record.recordedBytes,
     latestRecordedAt: isLatest ? record.recordedAt : w.latestRecordedAt,
     latestInternalRecordId: isLatest ? record.internalRecordId : w.latestInternalRecordId,
+    latestCopies: later ? [counted] : isLatest && w.latestCopies !== null ? [...w.latestCopies, counted] : w.latestCopies,
   };
   if (!window.exceededEmitted && window.totalBytes >= window.maxBytes) {
     const marked = { ...window, exceededEmitted: true };
