@@ -26,6 +26,10 @@ describe('the Cassandra schema of mobilecs.data_record in real Cassandra', () =>
       recorded_at: 'timestamp/clustering',
       internal_record_id: 'uuid/clustering',
       recorded_bytes: 'bigint/regular',
+      input_partition: 'int/regular',
+      input_offset: 'bigint/regular',
+      source_file: 'text/regular',
+      source_line: 'int/regular',
     });
   });
 
@@ -46,5 +50,23 @@ describe('the Cassandra schema of mobilecs.data_record in real Cassandra', () =>
       ['2020-01-02T23:00:00.000Z', 'd368ad26-f79c-32d4-bf23-e9306ba5e302', 9_007_199_254_740_993n],
       ['2020-01-01T23:00:00.000Z', '8aae90a1-c2e7-33e5-9fab-f8f3e1900906', 825_012_938n],
     ]);
+  });
+
+  it('a table created before rows named their arrival gains those columns, its rows kept', async () => {
+    const old = uniqueName('mobilecs_old');
+    await client.execute(`CREATE KEYSPACE ${old} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
+    try {
+      await client.execute(
+        `CREATE TABLE ${old}.data_record (agreement_id uuid, year smallint, month tinyint, recorded_at timestamp, internal_record_id uuid, recorded_bytes bigint, ` +
+          'PRIMARY KEY ((agreement_id, year, month), recorded_at, internal_record_id)) WITH CLUSTERING ORDER BY (recorded_at DESC)',
+      );
+      const id = '0b12c601-9287-3f5c-a78c-df508fe0f889';
+      await client.execute(`INSERT INTO ${old}.data_record (agreement_id, year, month, recorded_at, internal_record_id, recorded_bytes) VALUES (?, 2020, 1, ?, ?, 5)`, [id, new Date(0), id], { prepare: true });
+      await ensureSchema(client, { keyspace: old, replication: { class: 'SimpleStrategy', replication_factor: 1 } });
+      const rs = await client.execute(`SELECT recorded_bytes, input_partition, input_offset FROM ${old}.data_record WHERE agreement_id = ? AND year = 2020 AND month = 1`, [id], { prepare: true });
+      expect(rs.rows.map((r) => [r.get('recorded_bytes') as bigint, r.get('input_partition') as unknown, r.get('input_offset') as unknown])).toEqual([[5n, null, null]]);
+    } finally {
+      await client.execute(`DROP KEYSPACE IF EXISTS ${old}`);
+    }
   });
 });

@@ -29,7 +29,9 @@ export function ingesterMetrics(registry: Registry) {
       help: 'Assigned partitions with input waiting and no commit for INGESTER_STALL_AFTER_MS',
       registers,
     }),
-    cassandraFailures: new Counter({ name: 'ingester_cassandra_failures_total', help: 'Failed Cassandra writes (retried)', registers }),
+    cassandraFailures: new Counter({ name: 'ingester_cassandra_failures_total', help: 'Failed Cassandra requests (retried)', registers }),
+    duplicates: new Counter({ name: 'ingester_records_duplicate_total', help: 'Data records not counted because their billing period already counted a copy (same internal id)', registers }),
+    copyLookups: new Counter({ name: 'ingester_copy_lookups_total', help: 'Cassandra point reads to tell an out-of-order record from a copy of one already counted', registers }),
   };
 }
 

@@ -1,4 +1,4 @@
-import { agreementCodec, aggregateCodec, boundRaw, dataRecordCodec, importedRecordCodec, parseExact, stringifyExact, type DataRecord } from '@mobilecs/domain';
+import { agreementCodec, aggregateCodec, boundRaw, dataRecordCodec, importedRecordCodec, parseExact, stringifyExact, type Agreement, type DataRecord, type ImportedRecord } from '@mobilecs/domain';
 import {
   KafkaAdmin,
   KafkaConsumer,
@@ -13,8 +13,16 @@ import {
   type TopicNames,
   type TopicPartitionOffset,
 } from '@mobilecs/platform';
-import { UsageProcessor, type UsageOutput, type UsageProcessorConfig, type StateChange } from '@mobilecs/windowing';
-import type { DataRecordStore } from './data-record-store';
+import {
+  StoredCopyLookupMissing,
+  UsageProcessor,
+  type CopyKeyFields,
+  type DuplicateOutput,
+  type UsageOutput,
+  type UsageProcessorConfig,
+  type StateChange,
+} from '@mobilecs/windowing';
+import type { DataRecordStore, StoredRow } from './data-record-store';
 import { failureKind, retryDelayMs } from './failure-kind';
 import type { IngesterMetrics } from './ingester-metrics';
 import { PartitionProducers } from './partition-producers';
@@ -292,7 +300,7 @@ export class Ingester {
     const watermarkBefore = this.processor.currentWatermark();
     let decoded: { outputs: UsageOutput[]; deadLetters: OutgoingMessage[] };
     try {
-      decoded = this.process(batch, isAgreements, wall);
+      decoded = await this.process(batch, isAgreements, wall, () => ctx.heartbeat());
     } catch (err) {
       // Our own code threw on this input: what it changed in memory, for any partition,
       // is discarded and rebuilt from the changelog before anything else happens.
@@ -332,9 +340,42 @@ export class Ingester {
   }
 
   /** Decodes and processes a batch; throws only if our own code throws (a deterministic failure). */
-  private process(batch: MessageBatch, isAgreements: boolean, wall: number): { outputs: UsageOutput[]; deadLetters: OutgoingMessage[] } {
+  /**
+   * Decodes the batch, looks up in Cassandra the stored copies the processor will need
+   * (records that may be second copies, see @mobilecs/windowing copies.ts), then runs the
+   * processor. Should it still meet a record it has no look-up for, its state is rebuilt
+   * and the batch run again with that look-up too.
+   */
+  private async process(batch: MessageBatch, isAgreements: boolean, wall: number, keepAlive: () => Promise<void>): Promise<{ outputs: UsageOutput[]; deadLetters: OutgoingMessage[] }> {
+    const { inputs, deadLetters } = this.decode(batch, isAgreements);
+    const values = inputs.map((i) => i.value);
+    const keys: CopyKeyFields[] = this.processor.storedCopiesToLookUp(isAgreements ? { agreements: values as Agreement[] } : { records: values as ImportedRecord[] });
+    for (let attempt = 0; ; attempt++) {
+      if (keys.length > 0) {
+        this.processor.provideStoredCopies(await this.store.storedCopies(keys, keepAlive));
+        this.metrics.copyLookups.inc(keys.length);
+      }
+      try {
+        const outputs: UsageOutput[] = [];
+        for (const { value, offset } of inputs) {
+          if (isAgreements) outputs.push(...this.processor.onAgreement(value as Agreement, batch.partition));
+          else outputs.push(...this.processor.onRecord(value as ImportedRecord, batch.partition, wall, offset));
+        }
+        return { outputs, deadLetters };
+      } catch (err) {
+        if (!(err instanceof StoredCopyLookupMissing) || attempt >= 2) throw err;
+        this.log.warn({ partition: batch.partition, missing: err.keys.length }, `${err.message}: rebuilding state and processing the batch again with it`);
+        this.discardState([...this.assigned]);
+        await this.ensureRestored();
+        keys.push(...err.keys);
+      }
+    }
+  }
+
+  /** Valid inputs of the batch; every other message becomes a dead letter. */
+  private decode(batch: MessageBatch, isAgreements: boolean): { inputs: { value: Agreement | ImportedRecord; offset: string }[]; deadLetters: OutgoingMessage[] } {
     const p = batch.partition;
-    const outputs: UsageOutput[] = [];
+    const inputs: { value: Agreement | ImportedRecord; offset: string }[] = [];
     const deadLetters: OutgoingMessage[] = [];
     for (const m of batch.messages) {
       const decoded = isAgreements ? agreementCodec.decode(m.value ?? '') : importedRecordCodec.decode(m.value ?? '');
@@ -351,10 +392,9 @@ export class Ingester {
         );
         continue;
       }
-      if (isAgreements) outputs.push(...this.processor.onAgreement(decoded.value as Parameters<UsageProcessor['onAgreement']>[0], p));
-      else outputs.push(...this.processor.onRecord(decoded.value as Parameters<UsageProcessor['onRecord']>[0], p, wall));
+      inputs.push({ value: decoded.value, offset: m.offset });
     }
-    return { outputs, deadLetters };
+    return { inputs, deadLetters };
   }
 
   /**
@@ -363,7 +403,7 @@ export class Ingester {
    * that fails alone is set aside in a dead letter (its effects discarded with the
    * state, which comes back from the changelog) and the partition moves on.
    */
-  private async onDeterministicFailure(batch: MessageBatch, error: unknown, reason: 'processing-failed' | 'transaction-failed', stored: DataRecord[] = []): Promise<void> {
+  private async onDeterministicFailure(batch: MessageBatch, error: unknown, reason: 'processing-failed' | 'transaction-failed', stored: readonly CopyKeyFields[] = []): Promise<void> {
     const p = batch.partition;
     const tp = tpKey(batch.topic, p);
     const first = batch.messages[0]!;
@@ -566,7 +606,7 @@ export class Ingester {
     keepAlive: () => Promise<void>,
   ): Promise<{ ok: true } | { ok: false; error: unknown; stored: DataRecord[] }> {
     const changes = this.processor.drainChanges();
-    let built: { records: DataRecord[]; byPartition: Map<number, OutgoingMessage[]> };
+    let built: { records: StoredRow[]; byPartition: Map<number, OutgoingMessage[]> };
     try {
       built = this.messagesOf(outputs, deadLetters, changes, input?.partition);
     } catch (error) {
@@ -592,7 +632,7 @@ export class Ingester {
         });
         end();
       } catch (err) {
-        if (input?.partition === p) result = { ok: false, error: err, stored: records };
+        if (input?.partition === p) result = { ok: false, error: err, stored: records.map((r) => r.record) };
         const h = this.health.get(p);
         if (h) h.lastError = { message: describeError(err), at: this.now() };
         const d = this.logLimiter.occur(`transaction/${p}`, this.now());
@@ -612,7 +652,7 @@ export class Ingester {
 
   /** Turns processor outputs and state changes into Kafka messages per partition (pure, may throw on an unencodable value). */
   private messagesOf(outputs: UsageOutput[], deadLetters: OutgoingMessage[], changes: StateChange[], inputPartition: number | undefined) {
-    const records: DataRecord[] = [];
+    const records: StoredRow[] = [];
     const byPartition = new Map<number, OutgoingMessage[]>();
     const add = (p: number, m: OutgoingMessage) => {
       const list = byPartition.get(p) ?? [];
@@ -622,7 +662,7 @@ export class Ingester {
     for (const o of outputs) {
       switch (o.kind) {
         case 'data-record':
-          records.push(o.record);
+          records.push(o.arrival ? { record: o.record, arrival: o.arrival } : { record: o.record });
           this.metrics.recordsMatched.inc();
           break;
         case 'aggregate':
@@ -641,12 +681,38 @@ export class Ingester {
           });
           this.metrics.deadLetters.inc({ reason: o.reason });
           break;
+        case 'duplicate':
+          add(o.partition, this.duplicateLetter(o));
+          break;
       }
     }
     if (inputPartition !== undefined) for (const d of deadLetters) add(inputPartition, d);
     for (const c of changes) add(c.partition, changelogMessage(this.opts.changelogTopic, c));
     if (inputPartition !== undefined && !byPartition.has(inputPartition)) byPartition.set(inputPartition, []);
     return { records, byPartition };
+  }
+
+  /**
+   * A record not counted because its billing period already counted a copy of it: on the
+   * dead-letter topic with both arrivals, so the operator can find the two sources.
+   */
+  private duplicateLetter(o: DuplicateOutput): OutgoingMessage {
+    const topic = this.opts.topics.incomingDataRecords;
+    const where = (a: { partition: number | null; offset: string | null; source?: { file: string; line: number } } | null) =>
+      a === null ? null : { topic, partition: a.partition, offset: a.offset, ...(a.source ? { file: a.source.file, line: a.source.line } : {}) };
+    const first = where(o.first);
+    const second = where(o.second);
+    const describe = (w: typeof first) => (w === null ? 'unknown' : w.file !== undefined ? `${w.file}:${w.line} (${topic}/${w.partition}@${w.offset})` : `${topic}/${w.partition}@${w.offset ?? '?'}`);
+    const message =
+      `record ${o.record.internalRecordId} not counted again: billing period ${o.record.year}-${o.record.month} of agreement ${o.record.agreementId} ` +
+      `already counts it, from ${describe(first)}; this copy came from ${describe(second)}`;
+    this.metrics.duplicates.inc();
+    this.log.debug({ partition: o.partition, first, second, internalRecordId: o.record.internalRecordId }, message);
+    return {
+      topic: this.opts.topics.deadLetters,
+      key: topic,
+      value: stringifyExact({ source: second ?? { topic, partition: o.partition }, reason: 'duplicate-record', message, first, record: dataRecordCodec.toJson(o.record), rejectedAt: new Date(this.now()).toISOString() }),
+    };
   }
 
   /**

@@ -8,6 +8,7 @@ import {
   createMetricsRegistry,
   ensureSchema,
   ensureTopics,
+  topicRetention,
   operationsRouter,
   waitForCassandra,
   waitForKafka,
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
   await Promise.all([waitForKafka(kafka, 120_000), waitForCassandra(cassandraConn, 180_000)]);
   await ensureTopics(
     kafka,
-    { names: topics, inputPartitions: config.TOPIC_PARTITIONS, outputPartitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR },
+    { names: topics, inputPartitions: config.TOPIC_PARTITIONS, outputPartitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR, retention: topicRetention(config) },
     [{ topic: config.TOPIC_INGESTER_CHANGELOG, partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR, config: { 'cleanup.policy': 'compact', 'max.message.bytes': '16777216' } }],
   );
   const cassandra = createCassandraClient(cassandraConn);

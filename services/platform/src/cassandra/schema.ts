@@ -14,7 +14,7 @@ function replicationLiteral(r: Record<string, string | number>): string {
     .join(', ')}}`;
 }
 
-/** The statements of system spec §7, idempotent (IF NOT EXISTS). */
+/** The statements of system spec §7 (plus the arrival of each row), idempotent (IF NOT EXISTS). */
 export function schemaStatements(opts: SchemaOptions): string[] {
   if (!identifier.test(opts.keyspace)) {
     throw new Error(`invalid keyspace name "${opts.keyspace}": use lower-case letters, digits and _ (max 48)`);
@@ -28,8 +28,16 @@ export function schemaStatements(opts: SchemaOptions): string[] {
       recorded_at timestamp,
       internal_record_id uuid,
       recorded_bytes bigint,
+      input_partition int,
+      input_offset bigint,
+      source_file text,
+      source_line int,
       PRIMARY KEY ((agreement_id, year, month), recorded_at, internal_record_id)
     ) WITH CLUSTERING ORDER BY (recorded_at DESC)`,
+    // Where the counted copy of a record arrived (issue 18): a later copy of the record is
+    // told from the ingester replaying its own uncommitted write by these. Added to tables
+    // created before them; the original's columns and queries are unchanged.
+    `ALTER TABLE ${opts.keyspace}.data_record ADD IF NOT EXISTS (input_partition int, input_offset bigint, source_file text, source_line int)`,
   ];
 }
 
