@@ -32,6 +32,13 @@ switch (which) {
   case 'ingester':
     print(await ingesterBench(num(0, 120), num(1, 1), num(2, 6), (args[3] ?? '1,2,3').split(',').map(Number)));
     break;
+  case 'dedup':
+    // Without copies, then with: the same subscribers, one instance each.
+    print({
+      withoutCopies: await ingesterBench(num(0, 120), 1, 6, [1]),
+      withCopies: await ingesterBench(num(0, 120), 1, 6, [1], num(1, 10)),
+    });
+    break;
   case 'kafka':
     print(await kafkaCeilingBench());
     break;
@@ -52,7 +59,7 @@ switch (which) {
     print(await clientsBench(args));
     break;
   default:
-    console.error(`unknown benchmark ${which}; available: (none = all), importer, ingester, kafka, cassandra, latency, memory, profile, clients`);
+    console.error(`unknown benchmark ${which}; available: (none = all), importer, ingester, dedup, kafka, cassandra, latency, memory, profile, clients`);
     process.exit(2);
 }
 process.exit(0);
