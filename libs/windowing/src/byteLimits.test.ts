@@ -33,7 +33,7 @@ describe('byte counts up to 2^63 − 1', () => {
         kind: 'dead-letter',
         partition: 0,
         reason: 'total-overflow',
-        record: one,
+        record: { ...one, offset: '2' }, // with the input offset it arrived at
         message:
           `record ${one.internalId} of 1 B not counted: billing period 2020-1 (Europe/Warsaw) of agreement ${plan.id} ` +
           'already totals 9223372036854775807 B, and 9223372036854775807 + 1 would exceed 9223372036854775807 B (2^63 − 1)',

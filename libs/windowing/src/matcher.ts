@@ -34,7 +34,8 @@ export interface DeadLetterOutput {
   readonly reason: DeadLetterReason;
   /** Human-readable reason. */
   readonly message: string;
-  readonly record: ImportedRecord;
+  /** With the input offset it arrived at, when known. */
+  readonly record: HeldRecord;
 }
 
 export interface Match {
@@ -96,7 +97,7 @@ function addAgreement(state: MatchingState, added: Agreement): { state: Matching
   return { state: { ...state, agreements, held: held.length > 0 ? held : NO_RECORDS }, released };
 }
 
-function deadLetter(state: MatchingState, reason: DeadLetterReason, record: ImportedRecord, message: string): DeadLetterOutput {
+function deadLetter(state: MatchingState, reason: DeadLetterReason, record: HeldRecord, message: string): DeadLetterOutput {
   return { kind: 'dead-letter', partition: state.partition, reason, message, record };
 }
 
@@ -118,10 +119,11 @@ function addRecord(
 ): { state: MatchingState; matched?: Match; deadLetters: DeadLetterOutput[] } {
   const agreement = match(state.agreements, record.recordedAt);
   if (agreement) return { state, matched: { record, agreement }, deadLetters: [] };
+  const arrived: HeldRecord = offset === undefined ? record : { ...record, offset };
   if (isExpired(record, watermark, limits)) {
-    return { state, deadLetters: [deadLetter(state, 'hold-expired', record, expiredMessage(record, limits))] };
+    return { state, deadLetters: [deadLetter(state, 'hold-expired', arrived, expiredMessage(record, limits))] };
   }
-  const held: HeldRecord[] = [...state.held, offset === undefined ? record : { ...record, offset }];
+  const held: HeldRecord[] = [...state.held, arrived];
   const deadLetters: DeadLetterOutput[] = [];
   while (held.length > limits.maxHeldRecords) {
     const oldest = held.shift();

@@ -180,7 +180,10 @@ export class UsageProcessor {
     if (this.futureToleranceMs !== undefined) {
       // Quarantined before it can touch event time: not observed, not matched, not held.
       const future = checkNotInFuture(record.recordedAt, wallTimeMs, this.futureToleranceMs);
-      if (future) return [{ kind: 'dead-letter', partition, reason: future.reason, message: `record ${record.internalId} of msisdn ${record.msisdn}: ${future.message}`, record }];
+      if (future) {
+        const held = offset === undefined ? record : { ...record, offset };
+        return [{ kind: 'dead-letter', partition, reason: future.reason, message: `record ${record.internalId} of msisdn ${record.msisdn}: ${future.message}`, record: held }];
+      }
     }
     this.tracker.observe(partition, record.recordedAt, wallTimeMs);
     this.markChanged(partitionKey(partition), partition);
@@ -311,7 +314,7 @@ export class UsageProcessor {
     // A total past 2^63 − 1 could not be written anywhere: the record is neither counted
     // nor stored, and the window stays exactly as it was.
     const overflow = BillingWindow.overflowMessage(current, data);
-    if (overflow !== undefined) return [{ kind: 'dead-letter', partition, reason: 'total-overflow', message: overflow, record }];
+    if (overflow !== undefined) return [{ kind: 'dead-letter', partition, reason: 'total-overflow', message: overflow, record: offset === undefined || record.offset !== undefined ? record : { ...record, offset } }];
     const out: UsageOutput[] = [{ kind: 'data-record', ...base }];
     const { window, exceeded } = BillingWindow.add(current, data, agreement, offset ?? null);
     this.setWindow(key, window);
