@@ -1,9 +1,13 @@
 // Cassandra's write ceiling from Node on this machine: the same data_record table
 // (services/platform's schema) written by the same driver the ingester uses, as
 // single-row prepared inserts at a few concurrency levels and as unlogged batches of
-// rows of one partition (a billing period of one agreement), each for a fixed time.
+// rows of one partition (a billing period of one agreement), each for a fixed time —
+// through platform's DataRecordTable's insertBatch (one request: the ingester's INSERT,
+// or an unlogged batch of it), with rows that name no arrival (those columns are left
+// unset: no cells beyond the six written before they existed).
 import { randomUUID } from 'node:crypto';
-import { createCassandraClient, ensureSchema, type CassandraClient } from '@mobilecs/platform';
+import type { DataRecord } from '@mobilecs/domain';
+import { createCassandraClient, DataRecordTable, ensureSchema, type CassandraClient } from '@mobilecs/platform';
 import { Cleanup, benchServers, uniqueName } from './support';
 
 export interface CassandraCeilingOptions {
@@ -58,18 +62,20 @@ export async function cassandraCeilingBench(opts: CassandraCeilingOptions = defa
     await client.connect();
     await ensureSchema(client, { keyspace, replication: { class: 'SimpleStrategy', replication_factor: 1 } });
     const releaseVersion = String((await client.execute('SELECT release_version FROM system.local')).first()?.get('release_version'));
-    const insert = `INSERT INTO ${keyspace}.data_record (agreement_id, year, month, recorded_at, internal_record_id, recorded_bytes) VALUES (?, ?, ?, ?, ?, ?)`;
+    const table = new DataRecordTable(client, keyspace);
     const agreements = Array.from({ length: Math.ceil(opts.partitions / 12) }, () => randomUUID());
     const base = Date.UTC(2020, 0, 1);
     let seq = 0;
     // Row n of partition p: distinct clustering keys, so every insert is a new row.
-    const row = (p: number) => [agreements[p % agreements.length], 2020, (p % 12) + 1, new Date(base + seq++), randomUUID(), BigInt(1000 + (seq % 1000))];
+    const row = (p: number): { record: DataRecord } => ({
+      record: { agreementId: agreements[p % agreements.length]!, year: 2020, month: (p % 12) + 1, recordedAt: base + seq++, internalRecordId: randomUUID(), recordedBytes: BigInt(1000 + (seq % 1000)) },
+    });
 
     const tried: Record<string, number> = {};
     for (const c of opts.concurrencies) {
       tried[c] = Math.round(
         await drive(c, opts.seconds, opts.warmupSeconds, async () => {
-          await client.execute(insert, row(Math.floor(Math.random() * opts.partitions)), { prepare: true, isIdempotent: true });
+          await table.insertBatch([row(Math.floor(Math.random() * opts.partitions))]); // one prepared INSERT
           return 1;
         }),
       );
@@ -81,8 +87,7 @@ export async function cassandraCeilingBench(opts: CassandraCeilingOptions = defa
       triedBatches[size] = Math.round(
         await drive(opts.batchConcurrency, opts.seconds, opts.warmupSeconds, async () => {
           const p = Math.floor(Math.random() * opts.partitions);
-          const queries = Array.from({ length: size }, () => ({ query: insert, params: row(p) }));
-          await client.batch(queries, { prepare: true, logged: false, isIdempotent: true });
+          await table.insertBatch(Array.from({ length: size }, () => row(p))); // one unlogged batch
           return size;
         }),
       );

@@ -1,6 +1,6 @@
 // What the HTTP layer needs from the outside world; main.ts wires the real ones
 // (Kafka, the incoming folder, Cassandra), tests may wire others.
-import type { Agreement } from '@mobilecs/domain';
+import type { Agreement, DataRecord } from '@mobilecs/domain';
 
 export interface AgreementPublisher {
   /** Resolves only after Kafka acknowledged every agreement (acks=all). */
@@ -16,15 +16,8 @@ export interface IncomingFolder {
   writeFile(fileName: string, lines: Iterable<string>): Promise<'written' | 'unchanged'>;
 }
 
-/** A row of <keyspace>.data_record. Byte counts are bigint: exact whatever their size. */
-export interface StoredDataRecord {
-  agreementId: string;
-  year: number;
-  month: number;
-  recordedAt: number;
-  internalRecordId: string;
-  recordedBytes: bigint;
-}
+/** A row of <keyspace>.data_record: the domain's DataRecord (byte counts bigint, exact whatever their size). */
+export type StoredDataRecord = DataRecord;
 
 export interface DataRecordStore {
   /** The records of one billing period, newest first. */

@@ -1,45 +1,30 @@
-import type { DataRecord } from '@mobilecs/domain';
-import type { CassandraClient, Logger } from '@mobilecs/platform';
-import { copyKey, type CopyKeyFields, type RecordArrival, type StoredCopy } from '@mobilecs/windowing';
-import { types } from 'cassandra-driver';
+import { DataRecordTable, type CassandraClient, type DataRecordRow, type Logger } from '@mobilecs/platform';
+import { copyKey, type CopyKeyFields, type StoredCopy } from '@mobilecs/windowing';
 import type { IngesterMetrics } from './ingester-metrics';
 
 /** A row to write: the record and where the copy that is counted arrived. */
-export interface StoredRow {
-  readonly record: DataRecord;
-  readonly arrival?: RecordArrival;
-}
+export type StoredRow = DataRecordRow;
 
 /**
- * Upserts data records into <keyspace>.data_record: prepared, idempotent (same primary
- * key = same row), bounded concurrency, and retried with backoff for as long as it
- * takes — the caller commits the input offsets only after every write succeeded.
- * Rows of one Cassandra partition (agreement, year, month) go together as unlogged
- * batches of up to `batchRows`: one request and one mutation per batch instead of one
- * per row (the benchmark's Cassandra ceiling is several times higher this way), and
- * such a batch is still atomic, being within one partition.
+ * The ingester's <keyspace>.data_record (platform's DataRecordTable, which batches rows
+ * of one Cassandra partition into unlogged batches of up to `batchRows`): bounded
+ * concurrency, and every read and write retried with backoff for as long as it takes —
+ * the caller commits the input offsets only after every write succeeded. Counts failures
+ * and times writes.
  */
 export class DataRecordStore {
   healthy = true;
-  private readonly insert: string;
-  private readonly delete: string;
-  private readonly select: string;
+  private readonly table: DataRecordTable;
 
   constructor(
-    private readonly client: CassandraClient,
+    client: CassandraClient,
     keyspace: string,
     private readonly concurrency: number,
     private readonly metrics: IngesterMetrics,
     private readonly log: Logger,
     private readonly batchRows: number,
   ) {
-    this.delete = `DELETE FROM ${keyspace}.data_record WHERE agreement_id = ? AND year = ? AND month = ? AND recorded_at = ? AND internal_record_id = ?`;
-    this.insert =
-      `INSERT INTO ${keyspace}.data_record (agreement_id, year, month, recorded_at, internal_record_id, recorded_bytes, input_partition, input_offset, source_file, source_line) ` +
-      'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-    this.select =
-      `SELECT input_partition, input_offset, source_file, source_line FROM ${keyspace}.data_record ` +
-      'WHERE agreement_id = ? AND year = ? AND month = ? AND recorded_at = ? AND internal_record_id = ?';
+    this.table = new DataRecordTable(client, keyspace);
   }
 
   /**
@@ -48,31 +33,8 @@ export class DataRecordStore {
    * Point reads by primary key, bounded concurrency, retried like writes.
    */
   async storedCopies(keys: readonly CopyKeyFields[], keepAlive: () => Promise<void>): Promise<Map<string, StoredCopy | null>> {
-    const out = new Map<string, StoredCopy | null>();
-    let next = 0;
-    const worker = async () => {
-      while (next < keys.length) {
-        const k = keys[next++]!;
-        const rs = await this.retrying('read', keepAlive, () =>
-          this.client.execute(this.select, [k.agreementId, k.year, k.month, new Date(k.recordedAt), k.internalRecordId], { prepare: true, isIdempotent: true }),
-        );
-        const row = rs.first();
-        if (!row) {
-          out.set(copyKey(k), null);
-          continue;
-        }
-        const offset = row.get('input_offset') as bigint | null;
-        const file = row.get('source_file') as string | null;
-        const line = row.get('source_line') as number | null;
-        out.set(copyKey(k), {
-          partition: row.get('input_partition') as number | null,
-          offset: offset === null ? null : offset.toString(),
-          ...(file !== null && line !== null ? { source: { file, line } } : {}),
-        });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, keys.length) }, worker));
-    return out;
+    const copies = await this.table.storedCopies(keys, this.concurrency, (read) => this.retrying('read', keepAlive, read));
+    return new Map(keys.map((k, i) => [copyKey(k), copies[i] ?? null]));
   }
 
   /**
@@ -81,63 +43,20 @@ export class DataRecordStore {
    * Idempotent: a replay after a crash deletes again.
    */
   async deleteAll(records: readonly CopyKeyFields[]): Promise<void> {
-    for (const r of records) {
-      await this.client.execute(this.delete, [r.agreementId, r.year, r.month, new Date(r.recordedAt), r.internalRecordId], { prepare: true, isIdempotent: true });
-    }
+    await this.table.deleteAll(records);
   }
 
   async writeAll(records: readonly StoredRow[], keepAlive: () => Promise<void>): Promise<void> {
-    const groups = this.groups(records);
-    let next = 0;
-    const worker = async () => {
-      while (next < groups.length) {
-        const g = groups[next++]!;
-        await this.write(g, keepAlive);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, groups.length) }, worker));
-  }
-
-  /** Records by Cassandra partition, in chunks of at most batchRows. */
-  private groups(records: readonly StoredRow[]): StoredRow[][] {
-    const byPartition = new Map<string, StoredRow[][]>();
-    const out: StoredRow[][] = [];
-    for (const r of records) {
-      const key = `${r.record.agreementId}|${r.record.year}|${r.record.month}`;
-      let chunks = byPartition.get(key);
-      if (!chunks) byPartition.set(key, (chunks = []));
-      let last = chunks[chunks.length - 1];
-      if (!last || last.length >= this.batchRows) {
-        chunks.push((last = []));
-        out.push(last);
-      }
-      last.push(r);
-    }
-    return out;
-  }
-
-  private params({ record: r, arrival: a }: StoredRow): unknown[] {
-    // Unknown values are left unset, not written as null: a null is a tombstone per cell.
-    return [
-      r.agreementId,
-      r.year,
-      r.month,
-      new Date(r.recordedAt),
-      r.internalRecordId,
-      r.recordedBytes, // a bigint: exact in the CQL bigint column (useBigIntAsLong)
-      a ? a.partition : types.unset,
-      a ? BigInt(a.offset) : types.unset,
-      a?.source ? a.source.file : types.unset,
-      a?.source ? a.source.line : types.unset,
-    ];
-  }
-
-  private async write(rows: StoredRow[], keepAlive: () => Promise<void>): Promise<void> {
-    await this.retrying('write', keepAlive, async () => {
-      const end = this.metrics.cassandraWriteSeconds.startTimer();
-      if (rows.length === 1) await this.client.execute(this.insert, this.params(rows[0]!), { prepare: true, isIdempotent: true });
-      else await this.client.batch(rows.map((r) => ({ query: this.insert, params: this.params(r) })), { prepare: true, logged: false, isIdempotent: true });
-      end();
+    await this.table.insert(records, {
+      batchRows: this.batchRows,
+      concurrency: this.concurrency,
+      send: (write) =>
+        this.retrying('write', keepAlive, async () => {
+          const end = this.metrics.cassandraWriteSeconds.startTimer();
+          const result = await write();
+          end();
+          return result;
+        }),
     });
   }
 
