@@ -102,7 +102,7 @@ const canonical = (outs: UsageOutput[]): string[] =>
     .map(({ partition: _p, ...rest }) => {
       const { arrival: _a, ...kept } = rest as typeof rest & { arrival?: unknown };
       if ('record' in kept && 'offset' in kept.record) {
-        const { offset: _o, ...record } = kept.record as typeof kept.record & { offset?: string };
+        const { offset: _o, ...record } = kept.record;
         return stringifyExact({ ...kept, record });
       }
       return stringifyExact(kept);
