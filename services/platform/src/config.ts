@@ -1,7 +1,10 @@
 import { z } from 'zod';
+import { PlatformError } from './errors';
 
 /** Configuration could not be read; lists every bad variable with the reason. */
-export class ConfigError extends Error {
+export class ConfigError extends PlatformError {
+  readonly code = 'CONFIG_INVALID';
+  readonly retriable = false;
   constructor(readonly service: string, readonly problems: string[]) {
     super(`${service}: invalid configuration\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';

@@ -7,3 +7,6 @@ export * from './metrics';
 export * from './operations-router';
 export * from './rate-limited-log';
 export * from './http-exposure';
+export * from './errors';
+export * from './retry';
+export * from './service-bootstrap';

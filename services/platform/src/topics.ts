@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { commonEnvSchema, DEFAULT_RETENTION_BYTES, loadConfig, MIN_SEGMENT_BYTES } from './config';
 import { KafkaAdmin, TopicLayoutError, type KafkaConnection, type TopicSpec } from './kafka';
 
@@ -42,6 +43,42 @@ export interface TopicRetention {
 /** The configured retention of the common configuration (already validated at start-up). */
 export function topicRetention(config: { TOPIC_DEAD_LETTERS_RETENTION_BYTES: number; TOPIC_DATA_RECORDS_LATE_RETENTION_BYTES: number }): TopicRetention {
   return { deadLettersBytes: config.TOPIC_DEAD_LETTERS_RETENTION_BYTES, dataRecordsLateBytes: config.TOPIC_DATA_RECORDS_LATE_RETENTION_BYTES };
+}
+
+/** The topic variables of the common configuration. */
+export type TopicConfig = Pick<
+  z.infer<typeof commonEnvSchema>,
+  | 'TOPIC_AGREEMENTS'
+  | 'TOPIC_INCOMING_DATA_RECORDS'
+  | 'TOPIC_DATA_RECORDS_AGGREGATES'
+  | 'TOPIC_DEAD_LETTERS'
+  | 'TOPIC_DATA_RECORDS_LATE'
+  | 'TOPIC_PARTITIONS'
+  | 'TOPIC_REPLICATION_FACTOR'
+  | 'TOPIC_DEAD_LETTERS_RETENTION_BYTES'
+  | 'TOPIC_DATA_RECORDS_LATE_RETENTION_BYTES'
+>;
+
+/** The topic names a deployment configured (TOPIC_*). */
+export function topicNames(config: TopicConfig): TopicNames {
+  return {
+    agreements: config.TOPIC_AGREEMENTS,
+    incomingDataRecords: config.TOPIC_INCOMING_DATA_RECORDS,
+    dataRecordsAggregates: config.TOPIC_DATA_RECORDS_AGGREGATES,
+    deadLetters: config.TOPIC_DEAD_LETTERS,
+    dataRecordsLate: config.TOPIC_DATA_RECORDS_LATE,
+  };
+}
+
+/** The layout of the configured topics: inputs and outputs with TOPIC_PARTITIONS each, the configured retention. */
+export function topicLayout(config: TopicConfig): TopicLayout {
+  return {
+    names: topicNames(config),
+    inputPartitions: config.TOPIC_PARTITIONS,
+    outputPartitions: config.TOPIC_PARTITIONS,
+    replicationFactor: config.TOPIC_REPLICATION_FACTOR,
+    retention: topicRetention(config),
+  };
 }
 
 /** The retention variables from the environment; a bad value throws a ConfigError naming it. */

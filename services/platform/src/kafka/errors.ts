@@ -1,12 +1,19 @@
+import { PlatformError } from '../errors';
+
 /** Errors of our Kafka module, typed so callers can act without knowing the client library. */
-export class KafkaUnavailableError extends Error {
+export class KafkaUnavailableError extends PlatformError {
+  readonly code = 'KAFKA_UNAVAILABLE';
+  readonly retriable = true;
   constructor(readonly brokers: string[], override readonly cause?: unknown) {
     super(`Kafka is not reachable at ${brokers.join(',')}: ${describe(cause)}`);
     this.name = 'KafkaUnavailableError';
   }
 }
 
-export class TopicLayoutError extends Error {
+/** A topic exists with another layout than the one asked for (partitions, policy): fix the deployment, not a retry. */
+export class TopicLayoutError extends PlatformError {
+  readonly code = 'TOPIC_LAYOUT_MISMATCH';
+  readonly retriable = false;
   constructor(message: string) {
     super(message);
     this.name = 'TopicLayoutError';
@@ -14,7 +21,9 @@ export class TopicLayoutError extends Error {
 }
 
 /** The transactional producer was fenced by a newer instance with the same transactional id. */
-export class ProducerFencedError extends Error {
+export class ProducerFencedError extends PlatformError {
+  readonly code = 'PRODUCER_FENCED';
+  readonly retriable = false;
   constructor(readonly transactionalId: string, override readonly cause?: unknown) {
     super(`producer with transactional id ${transactionalId} was fenced by a newer instance`);
     this.name = 'ProducerFencedError';
@@ -24,6 +33,15 @@ export class ProducerFencedError extends Error {
 export function describe(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/**
+ * Whether kafkajs marked its error retriable (a coordinator loading, a leader moving):
+ * the one place outside the client that reads its fields, so the rest of the code goes
+ * by our typed errors.
+ */
+export function kafkaClientRetriable(err: unknown): boolean {
+  return (err as { retriable?: unknown } | null | undefined)?.retriable === true;
 }
 
 /**

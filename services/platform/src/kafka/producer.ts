@@ -1,6 +1,8 @@
 import { Partitioners, type Message, type Producer, type Transaction } from 'kafkajs';
 import { createClient } from './client';
-import { KafkaUnavailableError, ProducerFencedError } from './errors';
+import { isRetriable } from '../errors';
+import { retry } from '../retry';
+import { KafkaUnavailableError, ProducerFencedError, kafkaClientRetriable } from './errors';
 import type { KafkaConnection, OutgoingMessage, TopicPartitionOffset } from './types';
 
 // Java-compatible murmur2 partitioning, so records keyed by msisdn land on the same
@@ -104,16 +106,13 @@ export class KafkaTransaction {
     const request = { consumerGroupId, topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) };
     // A freshly started broker may still be loading the group coordinator; kafkajs does
     // not retry TxnOffsetCommit on those retriable errors, so we do.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await guardFencing(this.transactionalId, () => this.tx.sendOffsets(request));
-        return;
-      } catch (err) {
-        const retriable = (err as { retriable?: boolean }).retriable === true;
-        if (!retriable || attempt >= 10) throw err;
-        await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
-      }
-    }
+    await retry(() => guardFencing(this.transactionalId, () => this.tx.sendOffsets(request)), {
+      what: 'TxnOffsetCommit',
+      initialDelayMs: 200,
+      maxDelayMs: 2000,
+      maxAttempts: 11,
+      shouldRetry: (err) => isRetriable(err) && kafkaClientRetriable(err),
+    });
   }
 
   async commit(): Promise<void> {

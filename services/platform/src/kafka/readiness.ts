@@ -2,25 +2,21 @@ import { KafkaAdmin } from './admin';
 import { KafkaTransactionalProducer } from './producer';
 import type { KafkaConnection } from './types';
 import { describe } from './errors';
+import { retry } from '../retry';
 
 /**
  * Waits until Kafka really serves clients: metadata answers, and the group and
  * transaction coordinators have loaded (a fresh broker answers metadata seconds before
  * it can commit offsets or start a transaction).
  */
-export async function waitForKafka(conn: KafkaConnection, timeoutMs = 60_000, probe = 'mobilecs-readiness'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      await probeKafka(conn, probe);
-      return;
-    } catch (err) {
-      last = err;
-      await new Promise((r) => setTimeout(r, 500));
-    }
+export async function waitForKafka(conn: KafkaConnection, timeoutMs = 60_000, probe = 'mobilecs-readiness', signal?: AbortSignal): Promise<void> {
+  try {
+    // Every failure is worth another probe until the time is up: a broker starting answers refusals of all kinds.
+    await retry(() => probeKafka(conn, probe), { what: 'Kafka', initialDelayMs: 500, maxDelayMs: 500, timeoutMs, shouldRetry: () => true, ...(signal ? { signal } : {}) });
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    throw new Error(`Kafka at ${conn.brokers.join(',')} not ready after ${timeoutMs} ms: ${describe(err)}`, { cause: err });
   }
-  throw new Error(`Kafka at ${conn.brokers.join(',')} not ready after ${timeoutMs} ms: ${describe(last)}`);
 }
 
 /** One readiness probe; throws when Kafka is not ready. */
