@@ -1,4 +1,4 @@
-import { appendFileSync, copyFileSync, readFileSync, renameSync } from 'node:fs';
+import { appendFileSync, copyFileSync, readFileSync, renameSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { importedRecordCodec, internalRecordId, parseTimestamp } from '@mobilecs/domain';
@@ -94,6 +94,45 @@ describe('importer (real Kafka, importer as a child process)', () => {
     // Still running: the next file is imported.
     h.drop('next.csv', `${good(99)}\n`);
     await importer.waitForLog(/imported next.csv/);
+  });
+
+  it('reports a file it cannot read on dead letters and skips it: the other files are imported, it is imported once readable', async () => {
+    h = new ImporterHarness();
+    // Tests run as root, who reads a file of mode 000; a write-only /proc/sys file refuses
+    // even root (EACCES), so a data-file name linked to it is a file no one can read.
+    const unreadable = '/proc/sys/vm/drop_caches';
+    expect(() => readFileSync(unreadable)).toThrow(expect.objectContaining({ code: 'EACCES' }) as Error);
+    const good = (n: number) => `8aae90a1-c2e7-33e5-9fab-f8f3e19010${String(n).padStart(2, '0')};2020-01-02T00:00+01:00[Europe/Warsaw];48917846822;${n}\n`;
+    symlinkSync(unreadable, join(h.dir, 'b-unreadable.csv'));
+    h.drop('a-good.csv', good(1) + good(2));
+    h.drop('c-good.csv', good(3));
+    const importer = await h.start();
+    await importer.waitForLog(/imported a-good.csv: 2 records/);
+    await importer.waitForLog(/imported c-good.csv: 1 records/);
+    await importer.waitForLog(/b-unreadable.csv cannot be read: EACCES/);
+    const [letter, ...more] = await h.deadLetters(1);
+    expect(more).toHaveLength(0);
+    expect(letter?.key).toBe('b-unreadable.csv');
+    expect(JSON.parse(letter?.value?.toString() ?? '{}')).toMatchObject({
+      source: { file: 'b-unreadable.csv' },
+      reason: 'file-unreadable',
+      errorCode: 'EACCES',
+      message: expect.stringMatching(/^b-unreadable.csv cannot be read: EACCES .*skipped/) as unknown,
+    });
+    expect(await h.records(3)).toHaveLength(3);
+
+    // Still ready, and it says so in its metrics.
+    const port = Number(/"port":(\d+)/.exec(await importer.waitForLog(/"msg":"importer ready"/))?.[1]);
+    expect((await fetch(`http://127.0.0.1:${port}/health/ready`)).status).toBe(200);
+    expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(/importer_files_refused_total\{reason="file-unreadable",service="importer"\} 1/);
+
+    // Written again under its name (a readable file now): imported on that change.
+    h.drop('b-unreadable.csv', good(4) + good(5));
+    await importer.waitForLog(/imported b-unreadable.csv: 2 records/);
+    expect(await h.records(5)).toHaveLength(5);
+    expect(await h.deadLetters(2, 1000)).toHaveLength(1);
+    h.drop('d-next.csv', good(6));
+    await importer.waitForLog(/imported d-next.csv/);
   });
 
   it('reads CRLF line endings, a UTF-8 BOM and an empty file; a last line without newline waits for its newline', async () => {

@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { TextDecoder } from 'node:util';
+import { TextDecoder, getSystemErrorMessage } from 'node:util';
 import {
   DEFAULT_MAX_RAW_BYTES,
   boundRaw,
@@ -12,7 +12,7 @@ import {
   toImportedRecord,
   type DataRecordLineError,
 } from '@mobilecs/domain';
-import type { Logger, OutgoingMessage } from '@mobilecs/platform';
+import { PlatformError, type Logger, type OutgoingMessage } from '@mobilecs/platform';
 import { scanFile } from './file-fingerprint';
 import { progressKey, type FileProgress, type FileRefusal, type ImportProgressBook, type KnownContent, type KnownFile } from './import-progress';
 import type { ImporterMetrics } from './importer-metrics';
@@ -45,6 +45,10 @@ export type FileImportOutcome =
   | { kind: 'duplicate'; file: string; original: KnownContent; complete: boolean }
   /** The imported part of the file changed or the file shrank: reported, not imported. */
   | { kind: 'refused'; reason: FileRefusal }
+  /** The file could not be read (EACCES, EISDIR, …): reported on dead letters and skipped. */
+  | { kind: 'unreadable'; errorCode: string }
+  /** The file was gone (renamed away or deleted) before it was read. */
+  | { kind: 'gone' }
   | { kind: 'stopped'; progress: FileProgress };
 
 /** Why a line went to the dead-letter topic: 'line-too-long', 'invalid-utf8', 'recorded-at-in-future' or a DataRecordLineError reason. */
@@ -84,6 +88,56 @@ export interface FileDeadLetter {
   rejectedAt: string;
 }
 
+/** A file the importer cannot read, on the dead-letter topic (key: the file name). */
+export interface UnreadableFileDeadLetter {
+  source: { file: string };
+  reason: 'file-unreadable';
+  message: string;
+  /** The system error code: EACCES, EPERM, EISDIR, … */
+  errorCode: string;
+  rejectedAt: string;
+}
+
+/**
+ * System error codes that say the file itself cannot be read, whatever Kafka does: a
+ * retry cannot help until someone changes the file, so it is reported and skipped (and
+ * tried again on its next change). Other errors (EMFILE, ENOMEM, Kafka's) are retried.
+ */
+const UNREADABLE_FILE_CODES = new Set(['EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG', 'ENXIO', 'ENODEV', 'EIO', 'EINVAL', 'EOPNOTSUPP']);
+
+/** A file the importer cannot read: not retriable (a retry reads the same file the same way). */
+export class UnreadableFileError extends PlatformError {
+  readonly code = 'FILE_UNREADABLE';
+  readonly retriable = false;
+  constructor(
+    readonly file: string,
+    /** The system error code (EACCES, …). */
+    readonly errorCode: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${file} cannot be read: ${errorCode} (${systemErrorText(cause, errorCode)})`);
+    this.name = 'UnreadableFileError';
+  }
+}
+
+/** The system error code of a file-system error (one with a syscall), else undefined. */
+function fileSystemErrorCode(err: unknown): string | undefined {
+  const e = err as { code?: unknown; syscall?: unknown } | null | undefined;
+  return typeof e?.code === 'string' && typeof e.syscall === 'string' ? e.code : undefined;
+}
+
+function systemErrorText(err: unknown, code: string): string {
+  const errno = (err as { errno?: unknown } | null | undefined)?.errno;
+  if (typeof errno === 'number') {
+    try {
+      return getSystemErrorMessage(errno);
+    } catch {
+      // not a system errno
+    }
+  }
+  return code.toLowerCase();
+}
+
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const MAX_MESSAGE_BYTES = 4096;
 const ADVICE = 'Files may only grow by complete lines appended at their end; give new or corrected data a new file name (best written as tmp… and renamed into place).';
@@ -110,6 +164,42 @@ interface Start {
  * under another name is reported as a duplicate and not published again.
  */
 export async function importFile(path: string, deps: FileImporterDeps): Promise<FileImportOutcome> {
+  try {
+    return await importReadable(path, deps);
+  } catch (err) {
+    const code = fileSystemErrorCode(err);
+    const file = basename(path);
+    if (code === 'ENOENT') {
+      deps.log.warn({ file }, `${file} disappeared before it was imported`);
+      return { kind: 'gone' };
+    }
+    if (code !== undefined && UNREADABLE_FILE_CODES.has(code)) return reportUnreadable(new UnreadableFileError(file, code, err), deps);
+    throw err;
+  }
+}
+
+/**
+ * Reports a file that cannot be read: a dead letter (reason file-unreadable, with the
+ * error code), a warning and importer_files_refused_total{reason="file-unreadable"}. Every
+ * attempt is reported: one happens at start-up and on each change of the file, so a file
+ * made readable (chmod, or written again under its name) is imported then.
+ */
+async function reportUnreadable(err: UnreadableFileError, deps: FileImporterDeps): Promise<FileImportOutcome> {
+  const message = `${err.message}: it is skipped and the other files are imported. It is read again when it changes (or at the next start): make it a readable regular file, e.g. write it again under its name.`;
+  const letter: UnreadableFileDeadLetter = {
+    source: { file: err.file },
+    reason: 'file-unreadable',
+    message,
+    errorCode: err.errorCode,
+    rejectedAt: deps.now().toISOString(),
+  };
+  await deps.publish([{ topic: deps.topics.deadLetters, key: err.file, value: JSON.stringify(letter) }]);
+  deps.metrics.filesRefused.inc({ reason: 'file-unreadable' });
+  deps.log.warn({ file: err.file, reason: 'file-unreadable', errorCode: err.errorCode }, message);
+  return { kind: 'unreadable', errorCode: err.errorCode };
+}
+
+async function importReadable(path: string, deps: FileImporterDeps): Promise<FileImportOutcome> {
   const file = basename(path);
   const known = deps.book.get(file);
   let start: Start;

@@ -22,7 +22,7 @@ export function importerMetrics(registry: Registry): ImporterMetrics {
     duplicateFiles: new Counter({ name: 'importer_duplicate_files_total', help: 'Files skipped because the same content was already imported', registers }),
     filesRefused: new Counter({
       name: 'importer_files_refused_total',
-      help: 'Files not imported further because the part already imported changed or the file shrank (reported on dead-letters)',
+      help: 'Files not imported (further), reported on dead-letters: the part already imported changed (file-changed), the file shrank (file-truncated), or it cannot be read (file-unreadable)',
       labelNames: ['reason'],
       registers,
     }),

@@ -1,14 +1,14 @@
 import { mkdir, rename } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import {
-  ProducerFencedError,
   type KafkaConnection,
   KafkaTransactionalProducer,
   type Logger,
   restoreChangelog,
+  retry,
 } from '@mobilecs/platform';
 import type { ImporterConfig } from './config';
-import { importFile, type FileImportOutcome } from './file-importer';
+import { importFile, type FileImportOutcome, type FileImporterDeps } from './file-importer';
 import { ImportProgressBook } from './import-progress';
 import type { ImporterMetrics } from './importer-metrics';
 import { IncomingFolder } from './incoming-folder';
@@ -28,6 +28,8 @@ export class ImporterService {
   private folder: IncomingFolder | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
+  /** Aborted by stop(): ends a wait between two attempts at once. */
+  private readonly stopSignal = new AbortController();
   private loop: Promise<void> | undefined;
   state: 'starting' | 'running' | 'stopping' | 'failed' = 'starting';
 
@@ -78,7 +80,6 @@ export class ImporterService {
   }
 
   private async run(): Promise<void> {
-    let failures = 0;
     while (!this.stopping) {
       const path = this.queue.next();
       if (path === undefined) {
@@ -86,50 +87,53 @@ export class ImporterService {
         this.wake = undefined;
         continue;
       }
-      let outcome: FileImportOutcome | undefined;
+      const file = basename(path);
+      let outcome: FileImportOutcome;
       try {
-        outcome = await importFile(path, {
-          publish: (messages) => this.producer!.inTransaction((tx) => tx.send(messages)),
-          topics: {
-            records: this.config.TOPIC_INCOMING_DATA_RECORDS,
-            deadLetters: this.config.TOPIC_DEAD_LETTERS,
-            progress: this.config.TOPIC_IMPORTER_PROGRESS,
-          },
-          book: this.book,
-          metrics: this.metrics,
-          log: this.log,
-          transactionLines: this.config.IMPORTER_TRANSACTION_LINES,
-          maxLineBytes: this.config.IMPORTER_MAX_LINE_BYTES,
-          futureToleranceMs: this.config.EVENT_TIME_FUTURE_TOLERANCE_MS,
-          now: () => new Date(),
-          stopping: () => this.stopping,
-          firstTime: (note) => this.firstTime(note),
+        // Kafka trouble aborts the open transaction: the file is tried again from its last
+        // commit, with backoff, for as long as it takes. Not retriable (a fenced producer):
+        // the importer stops. A file it cannot read is no error here: importFile reports it.
+        outcome = await retry(() => importFile(path, this.deps()), {
+          what: `importing ${file}`,
+          initialDelayMs: 1000,
+          maxDelayMs: 30_000,
+          signal: this.stopSignal.signal,
+          onRetry: ({ err, delayMs }) => this.log.error({ err, file, retryInMs: delayMs }, `importing ${file} failed; retrying`),
         });
-        failures = 0;
       } catch (err) {
-        if (err instanceof ProducerFencedError) {
-          this.state = 'failed';
-          this.onFatal(err);
-          return;
-        }
-        if ((err as { code?: string }).code === 'ENOENT') {
-          this.log.warn({ file: basename(path) }, `${basename(path)} disappeared before it was imported`);
-          this.dequeue();
-          continue;
-        }
-        // Kafka trouble: the open transaction was aborted; retry the file from its last commit.
-        failures++;
-        const delay = Math.min(30_000, 500 * 2 ** Math.min(failures, 6));
-        this.log.error({ err, file: basename(path), retryInMs: delay }, `importing ${basename(path)} failed; retrying`);
-        await new Promise((r) => setTimeout(r, delay));
-        continue;
+        if (this.stopping) return;
+        this.state = 'failed';
+        this.onFatal(err);
+        return;
       }
       if (outcome.kind === 'stopped') return;
       const again = this.dequeue();
       // Archived only when everything in it is accounted for (no line waits for its newline)
       // and it did not change meanwhile.
-      if (this.config.IMPORTER_ARCHIVE_DIR && !again && outcome.kind !== 'refused' && outcome.complete) await this.archive(path);
+      if (this.config.IMPORTER_ARCHIVE_DIR && !again && (outcome.kind === 'imported' || outcome.kind === 'up-to-date' || outcome.kind === 'duplicate') && outcome.complete) {
+        await this.archive(path);
+      }
     }
+  }
+
+  private deps(): FileImporterDeps {
+    return {
+      publish: (messages) => this.producer!.inTransaction((tx) => tx.send(messages)),
+      topics: {
+        records: this.config.TOPIC_INCOMING_DATA_RECORDS,
+        deadLetters: this.config.TOPIC_DEAD_LETTERS,
+        progress: this.config.TOPIC_IMPORTER_PROGRESS,
+      },
+      book: this.book,
+      metrics: this.metrics,
+      log: this.log,
+      transactionLines: this.config.IMPORTER_TRANSACTION_LINES,
+      maxLineBytes: this.config.IMPORTER_MAX_LINE_BYTES,
+      futureToleranceMs: this.config.EVENT_TIME_FUTURE_TOLERANCE_MS,
+      now: () => new Date(),
+      stopping: () => this.stopping,
+      firstTime: (note) => this.firstTime(note),
+    };
   }
 
   /** The current file is done; true when it changed meanwhile and was queued again. */
@@ -152,6 +156,7 @@ export class ImporterService {
   async stop(): Promise<void> {
     this.stopping = true;
     this.state = 'stopping';
+    this.stopSignal.abort(new Error('importer stopping'));
     this.wake?.();
     await this.loop;
     await this.folder?.close();
