@@ -4,6 +4,7 @@
 // of one folder, the direct records of one keyspace. A fresh destination starts from the
 // beginning (the walkthrough's fixtures), the same destination continues.
 import { z } from 'zod';
+import { PlatformError } from '@mobilecs/platform';
 import type { AgreementsState } from './generation/agreements';
 import type { DataRecordFilesState } from './generation/dataRecordFiles';
 
@@ -78,7 +79,9 @@ export const encodeFiles = (s: DataRecordFilesState): string => JSON.stringify({
 export const encodeDataRecords = (s: { begin: number }): string => JSON.stringify({ v: 1, ...s });
 
 /** A stored value this version cannot read: start-up stops rather than reuse numbers. */
-export class SequenceRecordError extends Error {
+export class SequenceRecordError extends PlatformError {
+  readonly code = 'SEQUENCE_RECORD_UNREADABLE';
+  readonly retriable = false;
   constructor(key: string, reason: string) {
     super(`generator sequence record "${key}" cannot be read (${reason}); refusing to start from the beginning, which would reuse numbers`);
     this.name = 'SequenceRecordError';

@@ -11,10 +11,10 @@ import {
   createCassandraClient,
   createLogger,
   createMetricsRegistry,
-  defaultTopicNames,
   ensureSchema,
   ensureTopics,
-  topicRetention,
+  topicLayout,
+  retry,
   probeCassandra,
   probeKafka,
   type CassandraClient,
@@ -26,7 +26,6 @@ import { KafkaAgreementPublisher } from './adapters/kafkaAgreementPublisher';
 import { KafkaSequenceStore, sequencesTopicSpec } from './adapters/kafkaSequenceStore';
 import { createApp, requestIds } from './app';
 import { SERVICE, type GeneratorConfig } from './config';
-import { SequenceRecordError } from './sequences';
 import { isWriteRequest } from './write-requests';
 
 export interface RunningServer {
@@ -37,50 +36,30 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-async function retry<T>(what: string, timeoutMs: number, logger: Logger, op: () => Promise<T>, fatal: (err: unknown) => boolean = () => false): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await op();
-    } catch (err) {
-      if (Date.now() >= deadline || fatal(err)) throw err;
-      logger.warn({ attempt, err: err instanceof Error ? err.message : String(err) }, `${what} not ready, retrying`);
-      await new Promise((r) => setTimeout(r, Math.min(5000, 500 * attempt)));
-    }
-  }
+/** Start-up waits for a dependency: retried with backoff (0.5 s … 5 s) until STARTUP_TIMEOUT_MS, each failure logged. */
+function startupRetry<T>(what: string, timeoutMs: number, logger: Logger, op: () => Promise<T>): Promise<T> {
+  return retry(op, {
+    what,
+    initialDelayMs: 500,
+    maxDelayMs: 5000,
+    timeoutMs,
+    onRetry: ({ attempt, err }) => logger.warn({ attempt, err: err instanceof Error ? err.message : String(err) }, `${what} not ready, retrying`),
+  });
 }
 
 export async function startServer(config: GeneratorConfig, logger: Logger = createLogger(SERVICE, config.LOG_LEVEL)): Promise<RunningServer> {
   const kafka = { brokers: config.KAFKA_BROKERS, clientId: SERVICE };
   const cassandraConn = { contactPoints: config.CASSANDRA_CONTACT_POINTS, localDataCenter: config.CASSANDRA_LOCAL_DATA_CENTER };
-  const names = {
-    ...defaultTopicNames,
-    agreements: config.TOPIC_AGREEMENTS,
-    incomingDataRecords: config.TOPIC_INCOMING_DATA_RECORDS,
-    dataRecordsAggregates: config.TOPIC_DATA_RECORDS_AGGREGATES,
-    deadLetters: config.TOPIC_DEAD_LETTERS,
-    dataRecordsLate: config.TOPIC_DATA_RECORDS_LATE,
-  };
 
   if (config.ENSURE_TOPICS) {
-    await retry('Kafka', config.STARTUP_TIMEOUT_MS, logger, () =>
-      ensureTopics(
-        kafka,
-        {
-          names,
-          inputPartitions: config.TOPIC_PARTITIONS,
-          outputPartitions: config.TOPIC_PARTITIONS,
-          replicationFactor: config.TOPIC_REPLICATION_FACTOR,
-          retention: topicRetention(config),
-        },
-        [sequencesTopicSpec(config.TOPIC_GENERATOR_SEQUENCES, config.TOPIC_REPLICATION_FACTOR)],
-      ),
+    await startupRetry('Kafka', config.STARTUP_TIMEOUT_MS, logger, () =>
+      ensureTopics(kafka, topicLayout(config), [sequencesTopicSpec(config.TOPIC_GENERATOR_SEQUENCES, config.TOPIC_REPLICATION_FACTOR)]),
     );
   }
-  const producer = await retry('Kafka', config.STARTUP_TIMEOUT_MS, logger, () => KafkaProducer.connect(kafka));
+  const producer = await startupRetry('Kafka', config.STARTUP_TIMEOUT_MS, logger, () => KafkaProducer.connect(kafka));
   let cassandra: CassandraClient | undefined;
   try {
-    cassandra = await retry('Cassandra', config.STARTUP_TIMEOUT_MS, logger, async () => {
+    cassandra = await startupRetry('Cassandra', config.STARTUP_TIMEOUT_MS, logger, async () => {
       const c = createCassandraClient(cassandraConn);
       try {
         await c.connect();
@@ -149,7 +128,7 @@ export async function startServer(config: GeneratorConfig, logger: Logger = crea
 
   // The sequences of the last run (or of the other replicas): the next call continues them.
   try {
-    const { restored } = await retry('Kafka (generator sequences)', config.STARTUP_TIMEOUT_MS, logger, () => generation.load(), (err) => err instanceof SequenceRecordError);
+    const { restored } = await startupRetry('Kafka (generator sequences)', config.STARTUP_TIMEOUT_MS, logger, () => generation.load());
     logger.info({ topic: config.TOPIC_GENERATOR_SEQUENCES, restored }, 'generator sequences loaded');
   } catch (err) {
     await sequences.close();
