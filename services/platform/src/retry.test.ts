@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CassandraUnavailableError } from './cassandra';
 import { ConfigError } from './config';
 import { isRetriable } from './errors';
 import { KafkaUnavailableError, ProducerFencedError, TopicLayoutError } from './kafka';
@@ -36,6 +37,7 @@ describe('platform errors', () => {
     expect(new ProducerFencedError('t')).toMatchObject({ code: 'PRODUCER_FENCED', retriable: false });
     expect(new TopicLayoutError('x')).toMatchObject({ code: 'TOPIC_LAYOUT_MISMATCH', retriable: false });
     expect(new ConfigError('s', ['A: bad'])).toMatchObject({ code: 'CONFIG_INVALID', retriable: false });
+    expect(new CassandraUnavailableError(['c:9042'])).toMatchObject({ code: 'CASSANDRA_UNAVAILABLE', retriable: true });
     expect(isRetriable(new ProducerFencedError('t'))).toBe(false);
     expect(isRetriable(new KafkaUnavailableError(['k:9092']))).toBe(true);
     // Anything else is taken as transient.

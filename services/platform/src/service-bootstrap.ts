@@ -145,7 +145,7 @@ export async function runService<C extends ServiceConfig>(def: ServiceDefinition
     waitForServers: async (limits) => {
       await Promise.all([
         limits.kafkaMs === undefined ? undefined : waitForKafka(kafka, limits.kafkaMs, undefined, abort.signal),
-        limits.cassandraMs === undefined ? undefined : waitForCassandra(cassandra, limits.cassandraMs),
+        limits.cassandraMs === undefined ? undefined : waitForCassandra(cassandra, limits.cassandraMs, abort.signal),
       ]);
     },
     ensureTopics: (extra = []) => ensureTopics(kafka, topicLayout(config), extra),

@@ -1,4 +1,6 @@
 import cassandra from 'cassandra-driver';
+import { PlatformError } from '../errors';
+import { retry } from '../retry';
 
 export interface CassandraConnection {
   /** host or host:port list, e.g. ['127.0.0.1:9042']. */
@@ -7,7 +9,9 @@ export interface CassandraConnection {
   keyspace?: string;
 }
 
-export class CassandraUnavailableError extends Error {
+export class CassandraUnavailableError extends PlatformError {
+  readonly code = 'CASSANDRA_UNAVAILABLE';
+  readonly retriable = true;
   constructor(readonly contactPoints: string[], override readonly cause?: unknown) {
     super(`Cassandra is not reachable at ${contactPoints.join(',')}: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = 'CassandraUnavailableError';
@@ -40,16 +44,7 @@ export async function probeCassandra(conn: CassandraConnection): Promise<string>
   }
 }
 
-export async function waitForCassandra(conn: CassandraConnection, timeoutMs = 120_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      return await probeCassandra(conn);
-    } catch (err) {
-      last = err;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
-  throw last instanceof Error ? last : new CassandraUnavailableError(conn.contactPoints, last);
+export async function waitForCassandra(conn: CassandraConnection, timeoutMs = 120_000, signal?: AbortSignal): Promise<string> {
+  // Every failure is worth another probe until the time is up (the last error is thrown then).
+  return retry(() => probeCassandra(conn), { what: 'Cassandra', initialDelayMs: 1000, maxDelayMs: 1000, timeoutMs, shouldRetry: () => true, ...(signal ? { signal } : {}) });
 }
