@@ -1,55 +1,19 @@
-import express from 'express';
-import type { Server } from 'node:http';
 import { stringifyExact } from '@mobilecs/domain';
-import {
-  ConfigError,
-  createCassandraClient,
-  createLogger,
-  createMetricsRegistry,
-  ensureSchema,
-  ensureTopics,
-  topicRetention,
-  operationsRouter,
-  waitForCassandra,
-  waitForKafka,
-  type TopicNames,
-} from '@mobilecs/platform';
-import { loadIngesterConfig, type IngesterConfig } from './config';
+import { createCassandraClient, ensureSchema, runService } from '@mobilecs/platform';
+import { loadIngesterConfig } from './config';
 import { DataRecordStore } from './data-record-store';
 import { Ingester } from './ingester';
 import { ingesterMetrics } from './ingester-metrics';
 
-function configOrExit(): IngesterConfig {
-  try {
-    return loadIngesterConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
-}
+// Filled in as start-up proceeds; the health checks and the usage route look at what is there.
+const live: { ingester?: Ingester; store?: DataRecordStore } = {};
 
-async function main(): Promise<void> {
-  const config = configOrExit();
-  const log = createLogger('ingester', config.LOG_LEVEL);
-  const kafka = { brokers: config.KAFKA_BROKERS, clientId: 'mobilecs-ingester' };
-  const cassandraConn = { contactPoints: config.CASSANDRA_CONTACT_POINTS, localDataCenter: config.CASSANDRA_LOCAL_DATA_CENTER };
-  const topics: TopicNames = {
-    agreements: config.TOPIC_AGREEMENTS,
-    incomingDataRecords: config.TOPIC_INCOMING_DATA_RECORDS,
-    dataRecordsAggregates: config.TOPIC_DATA_RECORDS_AGGREGATES,
-    deadLetters: config.TOPIC_DEAD_LETTERS,
-    dataRecordsLate: config.TOPIC_DATA_RECORDS_LATE,
-  };
-  const registry = createMetricsRegistry('ingester');
-  const metrics = ingesterMetrics(registry);
-  const live: { ingester?: Ingester; store?: DataRecordStore } = {};
-
-  const app = express();
-  app.use(
-    operationsRouter(registry, [
+void runService({
+  name: 'ingester',
+  loadConfig: loadIngesterConfig,
+  stoppingMessage: 'shutting down: finishing the batch in progress and leaving the group',
+  http: () => ({
+    checks: [
       {
         name: 'ingester',
         check: async () => {
@@ -80,81 +44,59 @@ async function main(): Promise<void> {
           if (!live.store.healthy) throw new Error('Cassandra writes are failing; consumption is paused and retrying');
         },
       },
-    ]),
-  );
-  // Interactive query: live usage of an agreement's open billing periods on this instance.
-  app.get('/api/usage/:agreementId', (req, res) => {
-    const ingester = live.ingester;
-    if (!ingester) {
-      res.status(503).json({ message: 'ingester is starting' });
-      return;
-    }
-    // Exact JSON: totals are bigints (res.json cannot write them), written as JSON numbers.
-    res.type('application/json').send(stringifyExact({ agreementId: req.params.agreementId, partitions: ingester.assignedPartitions(), openPeriods: ingester.openPeriods(req.params.agreementId) }));
-  });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(config.HTTP_PORT, config.HTTP_BIND_ADDRESS, () => resolve(s));
-  });
-  // The runtime in the start line: what runs is what was tested (Node 24, see package.json).
-  log.info({ port: (server.address() as { port: number }).port, node: process.version }, 'ingester starting');
+    ],
+    // Interactive query: live usage of an agreement's open billing periods on this instance.
+    routes: (app) =>
+      void app.get('/api/usage/:agreementId', (req, res) => {
+        const ingester = live.ingester;
+        if (!ingester) {
+          res.status(503).json({ message: 'ingester is starting' });
+          return;
+        }
+        // Exact JSON: totals are bigints (res.json cannot write them), written as JSON numbers.
+        res.type('application/json').send(stringifyExact({ agreementId: req.params.agreementId, partitions: ingester.assignedPartitions(), openPeriods: ingester.openPeriods(req.params.agreementId) }));
+      }),
+  }),
+  async start({ config, kafka, cassandra: cassandraConn, topics, log, registry, waitForServers, ensureTopics, onShutdown }) {
+    const metrics = ingesterMetrics(registry);
+    await waitForServers({ kafkaMs: 120_000, cassandraMs: 180_000 });
+    await ensureTopics([
+      { topic: config.TOPIC_INGESTER_CHANGELOG, partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR, config: { 'cleanup.policy': 'compact', 'max.message.bytes': '16777216' } },
+    ]);
+    const cassandra = createCassandraClient(cassandraConn);
+    await cassandra.connect();
+    onShutdown(() => cassandra.shutdown().catch(() => undefined));
+    await ensureSchema(cassandra, { keyspace: config.CASSANDRA_KEYSPACE, replication: { class: 'SimpleStrategy', replication_factor: config.CASSANDRA_REPLICATION_FACTOR } });
+    live.store = new DataRecordStore(cassandra, config.CASSANDRA_KEYSPACE, config.INGESTER_CASSANDRA_CONCURRENCY, metrics, log, config.INGESTER_CASSANDRA_BATCH_ROWS);
 
-  await Promise.all([waitForKafka(kafka, 120_000), waitForCassandra(cassandraConn, 180_000)]);
-  await ensureTopics(
-    kafka,
-    { names: topics, inputPartitions: config.TOPIC_PARTITIONS, outputPartitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR, retention: topicRetention(config) },
-    [{ topic: config.TOPIC_INGESTER_CHANGELOG, partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR, config: { 'cleanup.policy': 'compact', 'max.message.bytes': '16777216' } }],
-  );
-  const cassandra = createCassandraClient(cassandraConn);
-  await cassandra.connect();
-  await ensureSchema(cassandra, { keyspace: config.CASSANDRA_KEYSPACE, replication: { class: 'SimpleStrategy', replication_factor: config.CASSANDRA_REPLICATION_FACTOR } });
-  live.store = new DataRecordStore(cassandra, config.CASSANDRA_KEYSPACE, config.INGESTER_CASSANDRA_CONCURRENCY, metrics, log, config.INGESTER_CASSANDRA_BATCH_ROWS);
-
-  const ingester = new Ingester(
-    {
-      kafka,
-      topics,
-      changelogTopic: config.TOPIC_INGESTER_CHANGELOG,
-      groupId: config.INGESTER_GROUP_ID,
-      transactionalIdPrefix: config.INGESTER_TRANSACTIONAL_ID_PREFIX,
-      tickMs: config.INGESTER_TICK_MS,
-      sessionTimeoutMs: config.INGESTER_SESSION_TIMEOUT_MS,
-      stallAfterMs: config.INGESTER_STALL_AFTER_MS,
-      watermarkJumpMs: config.INGESTER_WATERMARK_JUMP_MS,
-      deadLetterMaxRawBytes: config.INGESTER_DEAD_LETTER_MAX_RAW_BYTES,
-      processor: {
-        futureToleranceMs: config.EVENT_TIME_FUTURE_TOLERANCE_MS,
-        outOfOrdernessMs: config.INGESTER_OUT_OF_ORDERNESS_MS,
-        idleTimeoutMs: config.INGESTER_IDLE_TIMEOUT_MS,
-        allowedLatenessMs: config.INGESTER_ALLOWED_LATENESS_MS,
-        maxHeldRecordsPerMsisdn: config.INGESTER_MAX_HELD_RECORDS_PER_MSISDN,
-        maxHoldMs: config.INGESTER_MAX_HOLD_MS,
-        ...(config.INGESTER_WALL_CLOCK_CLOSE ? { wallClockClose: { graceMs: config.INGESTER_WALL_CLOCK_GRACE_MS, idleMs: config.INGESTER_WALL_CLOCK_IDLE_MS } } : {}),
+    const ingester = new Ingester(
+      {
+        kafka,
+        topics,
+        changelogTopic: config.TOPIC_INGESTER_CHANGELOG,
+        groupId: config.INGESTER_GROUP_ID,
+        transactionalIdPrefix: config.INGESTER_TRANSACTIONAL_ID_PREFIX,
+        tickMs: config.INGESTER_TICK_MS,
+        sessionTimeoutMs: config.INGESTER_SESSION_TIMEOUT_MS,
+        stallAfterMs: config.INGESTER_STALL_AFTER_MS,
+        watermarkJumpMs: config.INGESTER_WATERMARK_JUMP_MS,
+        deadLetterMaxRawBytes: config.INGESTER_DEAD_LETTER_MAX_RAW_BYTES,
+        processor: {
+          futureToleranceMs: config.EVENT_TIME_FUTURE_TOLERANCE_MS,
+          outOfOrdernessMs: config.INGESTER_OUT_OF_ORDERNESS_MS,
+          idleTimeoutMs: config.INGESTER_IDLE_TIMEOUT_MS,
+          allowedLatenessMs: config.INGESTER_ALLOWED_LATENESS_MS,
+          maxHeldRecordsPerMsisdn: config.INGESTER_MAX_HELD_RECORDS_PER_MSISDN,
+          maxHoldMs: config.INGESTER_MAX_HOLD_MS,
+          ...(config.INGESTER_WALL_CLOCK_CLOSE ? { wallClockClose: { graceMs: config.INGESTER_WALL_CLOCK_GRACE_MS, idleMs: config.INGESTER_WALL_CLOCK_IDLE_MS } } : {}),
+        },
       },
-    },
-    live.store,
-    metrics,
-    log,
-  );
-  live.ingester = ingester;
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down: finishing the batch in progress and leaving the group');
-    await ingester.stop().catch((err: unknown) => log.error({ err }, 'error while stopping'));
-    await cassandra.shutdown().catch(() => undefined);
-    server.close();
-    log.info('ingester stopped');
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  await ingester.start();
-  log.info({ port: (server.address() as { port: number }).port }, 'ingester ready');
-}
-
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
+      live.store,
+      metrics,
+      log,
+    );
+    live.ingester = ingester;
+    onShutdown(() => ingester.stop());
+    await ingester.start();
+  },
 });
