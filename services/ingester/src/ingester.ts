@@ -1,4 +1,4 @@
-import { agreementCodec, aggregateCodec, boundRaw, dataRecordCodec, importedRecordCodec, parseExact, stringifyExact, type Agreement, type DataRecord, type ImportedRecord } from '@mobilecs/domain';
+import { agreementCodec, boundRaw, importedRecordCodec, parseExact, type Agreement, type DataRecord, type ImportedRecord } from '@mobilecs/domain';
 import {
   KafkaAdmin,
   KafkaConsumer,
@@ -17,15 +17,14 @@ import {
   StoredCopyLookupMissing,
   UsageProcessor,
   type CopyKeyFields,
-  type DuplicateOutput,
   type UsageOutput,
   type UsageProcessorConfig,
-  type StateChange,
 } from '@mobilecs/windowing';
-import type { DataRecordStore, StoredRow } from './data-record-store';
+import type { DataRecordStore } from './data-record-store';
 import { failureKind, retryDelayMs } from './failure-kind';
 import type { IngesterMetrics } from './ingester-metrics';
-import { PartitionProducers } from './partition-producers';
+import { routeOutputs, type RoutedOutputs } from './output-routing';
+import { PartitionTask, type InputProgress } from './partition-task';
 
 export interface IngesterOptions {
   kafka: KafkaConnection;
@@ -44,17 +43,6 @@ export interface IngesterOptions {
   deadLetterMaxRawBytes: number;
   /** Wall clock (injected so tests and replays can control it). */
   now?: () => number;
-}
-
-/** Per input partition: what readiness and the retry logic need to know. */
-interface PartitionHealth {
-  /** Wall time of the last commit, or of the moment the partition had nothing to do. */
-  progressAt: number;
-  /** Input waiting (records or agreements not yet committed), as last seen. */
-  lagging: boolean;
-  /** Transient failures in a row. */
-  failures: number;
-  lastError?: { message: string; at: number };
 }
 
 const tpKey = (topic: string, partition: number) => `${topic}/${partition}`;
@@ -99,28 +87,10 @@ function describeError(err: unknown): string {
 export class Ingester {
   private processor: UsageProcessor;
   private readonly mutex: Mutex;
-  private readonly producers: PartitionProducers;
   private consumer: KafkaConsumer | undefined;
   private admin: KafkaAdmin | undefined;
-  private assigned = new Set<number>();
-  private readonly restored = new Set<number>();
-  /** Next offset to read of incoming-data-records per partition (caught-up detection). */
-  private readonly positions = new Map<number, bigint>();
-  /** Next offset to read of agreements per partition. */
-  private readonly agreementPositions = new Map<number, bigint>();
-  /** Record partitions paused until their agreements partition has been read to its end, since when. */
-  private readonly waitingForAgreements = new Map<number, number>();
-  /**
-   * Per topic-partition: offsets [from, through) hold nothing the consumer delivers
-   * (transaction markers, aborted transactions), as a fetch found. `from` is our position
-   * then (undefined: before the partition's position was restored).
-   */
-  private readonly passed = new Map<string, { from: bigint | undefined; through: bigint }>();
-  /** Topic-partitions paused after a transient failure, until this wall time. */
-  private readonly backoffUntil = new Map<string, { topic: string; partition: number; until: number }>();
-  /** Topic-partitions processed one message per transaction up to this offset, to find a poison message. */
-  private readonly isolateUntil = new Map<string, bigint>();
-  private readonly health = new Map<number, PartitionHealth>();
+  /** One task per assigned input partition: everything kept per partition (revoke = drop it). */
+  private tasks = new Map<number, PartitionTask>();
   private readonly logLimiter = new LogRateLimiter(30_000);
   private readonly now: () => number;
   private tick: NodeJS.Timeout | undefined;
@@ -134,7 +104,6 @@ export class Ingester {
     private readonly log: Logger,
   ) {
     this.processor = new UsageProcessor(opts.processor);
-    this.producers = new PartitionProducers(opts.kafka, opts.transactionalIdPrefix);
     this.now = opts.now ?? Date.now;
     this.mutex = new Mutex(this.now);
   }
@@ -152,10 +121,7 @@ export class Ingester {
     await this.consumer.subscribe([this.opts.topics.agreements, this.opts.topics.incomingDataRecords]);
     await this.consumer.run({
       autoResolve: false,
-      onPassed: (to) => {
-        const { partition: p, topic } = to;
-        this.passed.set(tpKey(topic, p), { from: this.positionOf(topic, p), through: BigInt(to.offset) });
-      },
+      onPassed: (to) => this.inputOf(to.topic, to.partition)?.notePassed(BigInt(to.offset)),
       onAssignment: (tps) => this.mutex.run('a rebalance', () => this.onAssignment(tps.map((t) => t.partition))),
       eachBatch: (batch, ctx) => this.mutex.run(`a batch of ${batch.topic}/${batch.partition}`, () => this.onBatch(batch, ctx)),
     });
@@ -181,41 +147,44 @@ export class Ingester {
   }
 
   assignedPartitions(): number[] {
-    return [...this.assigned].sort((a, b) => a - b);
+    return [...this.tasks.keys()].sort((a, b) => a - b);
+  }
+
+  /** The task's progress on `topic` (one of the two inputs) for partition p, if p is assigned. */
+  private inputOf(topic: string, p: number): InputProgress | undefined {
+    const task = this.tasks.get(p);
+    if (!task) return undefined;
+    return topic === this.opts.topics.agreements ? task.agreements : task.records;
   }
 
   private async onAssignment(partitions: number[]): Promise<void> {
     const next = new Set(partitions);
-    const revoked = [...this.assigned].filter((p) => !next.has(p));
+    const revoked = this.assignedPartitions().filter((p) => !next.has(p));
     if (revoked.length) {
       this.processor.revokePartitions(revoked);
       for (const p of revoked) {
-        this.restored.delete(p);
-        this.positions.delete(p);
-        this.agreementPositions.delete(p);
-        this.waitingForAgreements.delete(p);
-        this.health.delete(p);
-        for (const topic of [this.opts.topics.agreements, this.opts.topics.incomingDataRecords]) {
-          this.passed.delete(tpKey(topic, p));
-          this.backoffUntil.delete(tpKey(topic, p));
-          this.isolateUntil.delete(tpKey(topic, p));
-        }
-        await this.producers.release(p);
+        const task = this.tasks.get(p);
+        this.tasks.delete(p);
+        await task?.releaseProducer();
       }
     }
-    for (const p of next) if (!this.health.has(p)) this.health.set(p, { progressAt: this.now(), lagging: false, failures: 0 });
-    this.assigned = next;
+    for (const p of next) if (!this.tasks.has(p)) this.tasks.set(p, new PartitionTask(p, this.now(), this.opts.kafka, this.opts.transactionalIdPrefix));
     this.log.info({ partitions: this.assignedPartitions(), revoked }, 'partitions assigned');
   }
 
   /** Rebuilds the state of assigned partitions that have none yet, from the changelog. */
   private async ensureRestored(): Promise<void> {
-    const missing = [...this.assigned].filter((p) => !this.restored.has(p));
+    const missing = [...this.tasks.values()].filter((t) => !t.restored);
     if (missing.length === 0) return;
     // Initialising each partition's transactional id first aborts a previous owner's
     // open transaction, so the changelog read below is final.
-    const producers = await Promise.all(missing.map((p) => this.producers.get(p)));
+    const producers = await Promise.all(missing.map((t) => t.producer()));
+    const partitions = missing.map((t) => t.partition);
     let problems = 0;
+    const problem = (key: string, reason: string) => {
+      // Logged with key and reason (the first few per restore), not only counted.
+      if (++problems <= 10) this.log.warn({ key, reason }, `changelog entry ${JSON.stringify(key)} not restored: ${reason}`);
+    };
     const { records } = await restoreChangelog(
       this.opts.kafka,
       producers[0]!,
@@ -226,58 +195,55 @@ export class Ingester {
         if (m.value !== null) {
           try {
             value = parseExact(m.value.toString('utf8'));
-          } catch {
-            problems++;
+          } catch (err) {
+            problem(m.key, `not JSON: ${describeError(err)}`);
             return;
           }
         }
         const r = this.processor.restoreKey(m.key, value);
-        if (!r.ok) problems++;
+        if (!r.ok) problem(m.key, r.error.message);
       },
-      { partitions: missing },
+      { partitions },
     );
-    this.processor.assignPartitions(missing);
+    this.processor.assignPartitions(partitions);
     const committed = await this.admin!.committedOffsets(this.opts.groupId, this.opts.topics.incomingDataRecords);
     const committedAgreements = await this.admin!.committedOffsets(this.opts.groupId, this.opts.topics.agreements);
     const at = (list: typeof committed, p: number) => {
       const o = list.find((c) => c.partition === p)?.offset ?? '-1';
       return o === '-1' ? 0n : BigInt(o);
     };
-    for (const p of missing) {
-      this.positions.set(p, at(committed, p));
-      this.agreementPositions.set(p, at(committedAgreements, p));
-      this.restored.add(p);
-      // A gap passed before the positions were known started at the committed offset.
-      for (const topic of [this.opts.topics.agreements, this.opts.topics.incomingDataRecords]) {
-        const gap = this.passed.get(tpKey(topic, p));
-        if (gap && gap.from === undefined) gap.from = this.positionOf(topic, p);
-      }
+    for (const t of missing) {
+      t.records.restoredAt(at(committed, t.partition));
+      t.agreements.restoredAt(at(committedAgreements, t.partition));
+      t.restored = true;
     }
-    this.log.info({ partitions: missing, records, problems }, 'state restored from the changelog');
+    this.log.info({ partitions, records, problems }, 'state restored from the changelog');
   }
 
   private async onBatch(input: MessageBatch, ctx: BatchContext): Promise<void> {
     if (this.stopping || input.messages.length === 0) return;
     await this.ensureRestored();
     const p = input.partition;
+    const task = this.tasks.get(p);
+    if (!task) return;
     const isAgreements = input.topic === this.opts.topics.agreements;
-    const tp = tpKey(input.topic, p);
+    const progress = isAgreements ? task.agreements : task.records;
     // A batch fetched before a seek may be delivered again: never count an offset twice.
-    const position = isAgreements ? this.agreementPositions.get(p) : this.positions.get(p);
+    const position = progress.next;
     let batch = position === undefined ? input : { ...input, messages: input.messages.filter((m) => BigInt(m.offset) >= position) };
     if (batch.messages.length === 0) return;
     // Uncommitted input in hand: the partition has work waiting until it commits.
     this.setLagging(p, true);
     const first = batch.messages[0]!;
-    if (this.backoffUntil.has(tp)) {
+    if (progress.backoffUntil !== undefined) {
       // Fetched before the pause took effect: read it again when the backoff ends.
       this.consumer?.seek({ topic: batch.topic, partition: p, offset: first.offset });
       return;
     }
     // Looking for the message that fails deterministically: one message per transaction.
-    const isolateTo = this.isolateUntil.get(tp);
+    const isolateTo = progress.isolateUntil;
     const isolating = isolateTo !== undefined && BigInt(first.offset) <= isolateTo;
-    if (isolateTo !== undefined && !isolating) this.isolateUntil.delete(tp);
+    if (isolateTo !== undefined && !isolating) progress.isolateUntil = undefined;
     if (isolating && batch.messages.length > 1) batch = { ...batch, messages: [first] };
     // Both end-offset look-ups in parallel: one round trip of waiting per batch, not two.
     const [readToEnd, recordEnds] = await Promise.all([
@@ -289,7 +255,7 @@ export class Ingester {
       // and expire, while agreements that already exist are still unread.
       this.consumer?.seek({ topic: batch.topic, partition: p, offset: first.offset });
       this.consumer?.pause([{ topic: batch.topic, partition: p }]);
-      if (!this.waitingForAgreements.has(p)) this.waitingForAgreements.set(p, this.now());
+      task.waitingForAgreementsSince ??= this.now();
       this.log.debug({ partition: p }, 'records paused until the agreements are read');
       return;
     }
@@ -304,7 +270,7 @@ export class Ingester {
     } catch (err) {
       // Our own code threw on this input: what it changed in memory, for any partition,
       // is discarded and rebuilt from the changelog before anything else happens.
-      this.discardState([...this.assigned]);
+      this.discardState(this.assignedPartitions());
       await this.onDeterministicFailure(batch, err, 'processing-failed');
       return;
     }
@@ -312,11 +278,8 @@ export class Ingester {
     this.metrics.messagesIn.inc({ topic: isAgreements ? 'agreements' : 'incoming-data-records' }, batch.messages.length);
     const last = batch.messages[batch.messages.length - 1]!.offset;
     const next = (BigInt(last) + 1n).toString();
-    if (isAgreements) this.agreementPositions.set(p, BigInt(next));
-    if (!isAgreements) {
-      this.positions.set(p, BigInt(next));
-      this.processor.setCaughtUp(p, this.readThrough(batch.topic, p, BigInt(batch.highWatermark)));
-    }
+    progress.next = BigInt(next);
+    if (!isAgreements) this.processor.setCaughtUp(p, progress.readThrough(BigInt(batch.highWatermark)));
     outputs.push(...this.processor.advance(wall));
     this.noteWatermarkMove(watermarkBefore, p);
     const result = await this.commit(outputs, deadLetters, { partition: p, topic: batch.topic, offset: next }, () => ctx.heartbeat());
@@ -325,8 +288,8 @@ export class Ingester {
       ctx.resolveOffset(last);
       // Only part of the fetched batch was processed: fetch the rest from here.
       if (batch.messages.length < input.messages.length) this.consumer?.seek({ topic: batch.topic, partition: p, offset: next });
-      this.onProgress(p, tp);
-      if (isAgreements && this.waitingForAgreements.has(p)) await this.resumeRecordsIfReady([p]);
+      this.onProgress(batch.topic, p);
+      if (isAgreements && task.waitingForAgreementsSince !== undefined) await this.resumeRecordsIfReady([p]);
       return;
     }
     const kind = failureKind(result.error);
@@ -339,7 +302,6 @@ export class Ingester {
     if (kind === 'transient') this.backOff(batch.topic, p, result.error);
   }
 
-  /** Decodes and processes a batch; throws only if our own code throws (a deterministic failure). */
   /**
    * Decodes the batch, looks up in Cassandra the stored copies the processor will need
    * (records that may be second copies, see @mobilecs/windowing copies.ts), then runs the
@@ -365,7 +327,7 @@ export class Ingester {
       } catch (err) {
         if (!(err instanceof StoredCopyLookupMissing) || attempt >= 2) throw err;
         this.log.warn({ partition: batch.partition, missing: err.keys.length }, `${err.message}: rebuilding state and processing the batch again with it`);
-        this.discardState([...this.assigned]);
+        this.discardState(this.assignedPartitions());
         await this.ensureRestored();
         keys.push(...err.keys);
       }
@@ -408,9 +370,12 @@ export class Ingester {
     const tp = tpKey(batch.topic, p);
     const first = batch.messages[0]!;
     this.discardState([p]);
+    const task = this.tasks.get(p);
+    if (!task) return;
+    const progress = batch.topic === this.opts.topics.agreements ? task.agreements : task.records;
     if (batch.messages.length > 1) {
       const last = batch.messages[batch.messages.length - 1]!.offset;
-      this.isolateUntil.set(tp, BigInt(last));
+      progress.isolateUntil = BigInt(last);
       this.log.warn({ topic: batch.topic, partition: p, from: first.offset, to: last, error: describeError(error) }, `${tp}: a batch failed deterministically (${describeError(error)}); retrying offsets ${first.offset}–${last} one message per transaction to isolate the cause`);
       this.consumer?.seek({ topic: batch.topic, partition: p, offset: first.offset });
       return;
@@ -421,7 +386,7 @@ export class Ingester {
       await this.store.deleteAll(stored);
       await this.ensureRestored();
       const letter = this.deadLetter(batch.topic, p, first, reason, `${reason === 'processing-failed' ? 'processing' : 'committing the results of'} this message failed and would fail again: ${describeError(error)}`);
-      const producer = await this.producers.get(p);
+      const producer = await task.producer();
       await producer.inTransaction(async (tx) => {
         await tx.send([letter]);
         await tx.sendOffsets(this.opts.groupId, [{ topic: batch.topic, partition: p, offset: next }]);
@@ -432,37 +397,41 @@ export class Ingester {
       this.backOff(batch.topic, p, err);
       return;
     }
-    (batch.topic === this.opts.topics.agreements ? this.agreementPositions : this.positions).set(p, BigInt(next));
+    progress.next = BigInt(next);
     this.consumer?.seek({ topic: batch.topic, partition: p, offset: next });
-    this.onProgress(p, tp);
+    this.onProgress(batch.topic, p);
   }
 
   /** Drops the in-memory state of partitions; the next batch or tick rebuilds it from the changelog. */
   private discardState(partitions: number[]): void {
     this.processor.revokePartitions(partitions);
-    for (const p of partitions) this.restored.delete(p);
+    for (const p of partitions) {
+      const task = this.tasks.get(p);
+      if (task) task.restored = false;
+    }
   }
 
-  private onProgress(p: number, tp: string): void {
-    const h = this.health.get(p);
-    if (h) {
-      h.progressAt = this.now();
-      h.failures = 0;
-      delete h.lastError;
+  private onProgress(topic: string, p: number): void {
+    const task = this.tasks.get(p);
+    if (task) {
+      task.health.progressAt = this.now();
+      task.health.failures = 0;
+      delete task.health.lastError;
+      (topic === this.opts.topics.agreements ? task.agreements : task.records).backoffUntil = undefined;
     }
-    this.backoffUntil.delete(tp);
-    this.logLimiter.reset(tp);
+    this.logLimiter.reset(tpKey(topic, p));
   }
 
   /** Pauses a topic-partition after a transient failure; the tick resumes it when the backoff ends. */
   private backOff(topic: string, p: number, error: unknown): void {
     const tp = tpKey(topic, p);
     const now = this.now();
-    const h = this.health.get(p);
-    const failures = h ? ++h.failures : 1;
-    if (h) h.lastError = { message: describeError(error), at: now };
+    const task = this.tasks.get(p);
+    const failures = task ? ++task.health.failures : 1;
+    if (task) task.health.lastError = { message: describeError(error), at: now };
     const delay = retryDelayMs(failures);
-    this.backoffUntil.set(tp, { topic, partition: p, until: now + delay });
+    const progress = this.inputOf(topic, p);
+    if (progress) progress.backoffUntil = now + delay;
     this.consumer?.pause([{ topic, partition: p }]);
     const d = this.logLimiter.occur(tp, now);
     if (d.log) {
@@ -475,11 +444,17 @@ export class Ingester {
 
   private resumeAfterBackoff(): void {
     const now = this.now();
-    for (const [tp, b] of this.backoffUntil) {
-      if (b.until > now) continue;
-      this.backoffUntil.delete(tp);
-      if (b.topic === this.opts.topics.incomingDataRecords && this.waitingForAgreements.has(b.partition)) continue;
-      this.consumer?.resume([{ topic: b.topic, partition: b.partition }]);
+    for (const task of this.tasks.values()) {
+      for (const [topic, progress] of [
+        [this.opts.topics.agreements, task.agreements],
+        [this.opts.topics.incomingDataRecords, task.records],
+      ] as const) {
+        if (progress.backoffUntil === undefined || progress.backoffUntil > now) continue;
+        progress.backoffUntil = undefined;
+        // Records waiting for their agreements stay paused until those are read.
+        if (progress === task.records && task.waitingForAgreementsSince !== undefined) continue;
+        this.consumer?.resume([{ topic, partition: task.partition }]);
+      }
     }
   }
 
@@ -503,48 +478,33 @@ export class Ingester {
     const busy = this.mutex.busy();
     if (busy !== null && now - busy.since > this.opts.stallAfterMs) out.push({ partition: null, stalledForMs: now - busy.since, lastError: null, busyWith: busy.what });
     for (const p of this.assignedPartitions()) {
-      const h = this.health.get(p);
-      if (h?.lagging && now - h.progressAt > this.opts.stallAfterMs) out.push({ partition: p, stalledForMs: now - h.progressAt, lastError: h.lastError?.message ?? null });
+      const h = this.tasks.get(p)!.health;
+      if (h.lagging && now - h.progressAt > this.opts.stallAfterMs) out.push({ partition: p, stalledForMs: now - h.progressAt, lastError: h.lastError?.message ?? null });
     }
     this.metrics.partitionsStalled.set(out.filter((s) => s.partition !== null).length);
     return out;
   }
 
   private setLagging(p: number, lagging: boolean): void {
-    const h = this.health.get(p);
+    const h = this.tasks.get(p)?.health;
     if (!h) return;
     // Nothing to do is not a stall: the clock of a quiet partition restarts at each look.
     if (!lagging) h.progressAt = this.now();
     h.lagging = lagging;
   }
 
-  private positionOf(topic: string, p: number): bigint | undefined {
-    return (topic === this.opts.topics.agreements ? this.agreementPositions : this.positions).get(p);
-  }
-
-  /**
-   * Whether topic-partition p has been read up to `end`: our position reached it, or what
-   * lies between holds nothing to deliver (a transaction's marker, an aborted transaction:
-   * the consumer said so when it passed them). Guessing from the distance to the end
-   * cannot work: an aborted transaction leaves any number of offsets behind.
-   */
-  private readThrough(topic: string, p: number, end: bigint): boolean {
-    const pos = this.positionOf(topic, p) ?? 0n;
-    if (pos >= end) return true;
-    const gap = this.passed.get(tpKey(topic, p));
-    return gap !== undefined && gap.from !== undefined && pos >= gap.from && gap.through >= end;
-  }
-
   /** Whether partition p of `agreements` has been read to its end (backfill: agreements before records). */
   private async agreementsReadToEnd(p: number): Promise<boolean> {
     const ends = await this.admin!.endOffsets(this.opts.topics.agreements);
-    return this.readThrough(this.opts.topics.agreements, p, BigInt(ends.find((e) => e.partition === p)?.offset ?? '0'));
+    const task = this.tasks.get(p);
+    return task !== undefined && task.agreements.readThrough(BigInt(ends.find((e) => e.partition === p)?.offset ?? '0'));
   }
 
   private async resumeRecordsIfReady(partitions: number[]): Promise<void> {
     for (const p of partitions) {
-      if (!this.assigned.has(p) || this.backoffUntil.has(tpKey(this.opts.topics.incomingDataRecords, p)) || !(await this.agreementsReadToEnd(p))) continue;
-      this.waitingForAgreements.delete(p);
+      const task = this.tasks.get(p);
+      if (!task || task.records.backoffUntil !== undefined || !(await this.agreementsReadToEnd(p))) continue;
+      task.waitingForAgreementsSince = undefined;
       this.consumer?.resume([{ topic: this.opts.topics.incomingDataRecords, partition: p }]);
       this.log.debug({ partition: p }, 'records resumed');
     }
@@ -557,11 +517,10 @@ export class Ingester {
       this.admin!.endOffsets(this.opts.topics.agreements),
     ]);
     // Lag for readiness: records or agreements not yet committed.
-    const { agreements: a, incomingDataRecords: r } = this.opts.topics;
-    for (const p of this.assigned) {
+    for (const [p, task] of this.tasks) {
       const recordEnd = BigInt(records.find((e) => e.partition === p)?.offset ?? '0');
       const agreementEnd = BigInt(agreements.find((e) => e.partition === p)?.offset ?? '0');
-      this.setLagging(p, !this.readThrough(r, p, recordEnd) || !this.readThrough(a, p, agreementEnd));
+      this.setLagging(p, !task.records.readThrough(recordEnd) || !task.agreements.readThrough(agreementEnd));
     }
     this.applyCaughtUp(records);
     this.stalls();
@@ -569,8 +528,9 @@ export class Ingester {
 
   private applyCaughtUp(ends: TopicPartitionOffset[]): void {
     for (const e of ends) {
-      if (!this.assigned.has(e.partition)) continue;
-      const caughtUp = this.readThrough(this.opts.topics.incomingDataRecords, e.partition, BigInt(e.offset));
+      const task = this.tasks.get(e.partition);
+      if (!task) continue;
+      const caughtUp = task.records.readThrough(BigInt(e.offset));
       this.processor.setCaughtUp(e.partition, caughtUp);
       if (!caughtUp) this.setLagging(e.partition, true);
     }
@@ -578,10 +538,10 @@ export class Ingester {
 
   /** Idleness, caught-up status of empty partitions, and the wall-clock close policy. */
   private async onTick(): Promise<void> {
-    if (this.stopping || this.assigned.size === 0 || !this.admin) return;
+    if (this.stopping || this.tasks.size === 0 || !this.admin) return;
     await this.ensureRestored();
     this.resumeAfterBackoff();
-    await this.resumeRecordsIfReady([...this.waitingForAgreements.keys()]);
+    await this.resumeRecordsIfReady([...this.tasks.values()].filter((t) => t.waitingForAgreementsSince !== undefined).map((t) => t.partition));
     await this.refreshCaughtUp();
     const wall = this.now();
     const watermarkBefore = this.processor.currentWatermark();
@@ -606,26 +566,29 @@ export class Ingester {
     keepAlive: () => Promise<void>,
   ): Promise<{ ok: true } | { ok: false; error: unknown; stored: DataRecord[] }> {
     const changes = this.processor.drainChanges();
-    let built: { records: StoredRow[]; byPartition: Map<number, OutgoingMessage[]> };
+    let routed: RoutedOutputs;
     try {
-      built = this.messagesOf(outputs, deadLetters, changes, input?.partition);
+      routed = routeOutputs({ topics: this.opts.topics, changelogTopic: this.opts.changelogTopic, rejectedAt: new Date(this.now()) }, outputs, deadLetters, changes, input?.partition);
     } catch (error) {
       // A value our own code cannot encode: the changes just drained are lost, so every
       // partition's state is rebuilt from the changelog before the input is retried.
-      this.discardState([...this.assigned]);
+      this.discardState(this.assignedPartitions());
       this.log.error({ error: describeError(error) }, `outputs could not be encoded: ${describeError(error)}`);
       return { ok: false, error, stored: [] };
     }
-    const { records, byPartition } = built;
+    this.count(routed.counts);
+    const { rows: records, byPartition } = routed;
     // Records are stored before the transaction that commits their offsets: a crash in
     // between replays them, and the upsert makes the replay harmless.
     await this.store.writeAll(records, keepAlive);
 
     let result: { ok: true } | { ok: false; error: unknown; stored: DataRecord[] } = { ok: true };
-    for (const [p, messages] of [...byPartition].sort(([a], [b]) => a - b)) {
+    for (const [p, messages] of byPartition) {
+      const task = this.tasks.get(p);
       const end = this.metrics.transactionSeconds.startTimer();
       try {
-        const producer = await this.producers.get(p);
+        if (!task) throw new Error(`partition ${p} is not assigned to this instance`);
+        const producer = await task.producer();
         await producer.inTransaction(async (tx) => {
           await tx.send(messages);
           if (input && input.partition === p) await tx.sendOffsets(this.opts.groupId, [{ topic: input.topic, partition: p, offset: input.offset }]);
@@ -633,8 +596,7 @@ export class Ingester {
         end();
       } catch (err) {
         if (input?.partition === p) result = { ok: false, error: err, stored: records.map((r) => r.record) };
-        const h = this.health.get(p);
-        if (h) h.lastError = { message: describeError(err), at: this.now() };
+        if (task) task.health.lastError = { message: describeError(err), at: this.now() };
         const d = this.logLimiter.occur(`transaction/${p}`, this.now());
         if (d.log) {
           this.log.error(
@@ -643,76 +605,20 @@ export class Ingester {
           );
         }
         this.discardState([p]);
-        await this.producers.release(p);
+        await task?.releaseProducer();
       }
     }
     if (result.ok && input) this.logLimiter.reset(`transaction/${input.partition}`);
     return result;
   }
 
-  /** Turns processor outputs and state changes into Kafka messages per partition (pure, may throw on an unencodable value). */
-  private messagesOf(outputs: UsageOutput[], deadLetters: OutgoingMessage[], changes: StateChange[], inputPartition: number | undefined) {
-    const records: StoredRow[] = [];
-    const byPartition = new Map<number, OutgoingMessage[]>();
-    const add = (p: number, m: OutgoingMessage) => {
-      const list = byPartition.get(p) ?? [];
-      list.push(m);
-      byPartition.set(p, list);
-    };
-    for (const o of outputs) {
-      switch (o.kind) {
-        case 'data-record':
-          records.push(o.arrival ? { record: o.record, arrival: o.arrival } : { record: o.record });
-          this.metrics.recordsMatched.inc();
-          break;
-        case 'aggregate':
-          add(o.partition, { topic: this.opts.topics.dataRecordsAggregates, key: o.key, value: aggregateCodec.encode(o.aggregate), timestamp: o.timestampMs });
-          this.metrics.aggregates.inc({ type: o.aggregate.type });
-          break;
-        case 'late':
-          add(o.partition, { topic: this.opts.topics.dataRecordsLate, key: o.key, value: stringifyExact({ ...dataRecordCodec.toJson(o.record), reason: o.message }), timestamp: o.timestampMs });
-          this.metrics.recordsLate.inc();
-          break;
-        case 'dead-letter':
-          add(o.partition, {
-            topic: this.opts.topics.deadLetters,
-            key: this.opts.topics.incomingDataRecords,
-            value: stringifyExact({ source: { topic: this.opts.topics.incomingDataRecords, partition: o.partition }, reason: o.reason, message: o.message, record: importedRecordCodec.toJson(o.record) }),
-          });
-          this.metrics.deadLetters.inc({ reason: o.reason });
-          break;
-        case 'duplicate':
-          add(o.partition, this.duplicateLetter(o));
-          break;
-      }
-    }
-    if (inputPartition !== undefined) for (const d of deadLetters) add(inputPartition, d);
-    for (const c of changes) add(c.partition, changelogMessage(this.opts.changelogTopic, c));
-    if (inputPartition !== undefined && !byPartition.has(inputPartition)) byPartition.set(inputPartition, []);
-    return { records, byPartition };
-  }
-
-  /**
-   * A record not counted because its billing period already counted a copy of it: on the
-   * dead-letter topic with both arrivals, so the operator can find the two sources.
-   */
-  private duplicateLetter(o: DuplicateOutput): OutgoingMessage {
-    const topic = this.opts.topics.incomingDataRecords;
-    const where = (a: { partition: number | null; offset: string | null; source?: { file: string; line: number } } | null) =>
-      a === null ? null : { topic, partition: a.partition, offset: a.offset, ...(a.source ? { file: a.source.file, line: a.source.line } : {}) };
-    const first = where(o.first);
-    const second = where(o.second);
-    const describe = (w: typeof first) => (w === null ? 'unknown' : w.file !== undefined ? `${w.file}:${w.line} (${topic}/${w.partition}@${w.offset})` : `${topic}/${w.partition}@${w.offset ?? '?'}`);
-    const message =
-      `record ${o.record.internalRecordId} not counted again: billing period ${o.record.year}-${o.record.month} of agreement ${o.record.agreementId} ` +
-      `already counts it, from ${describe(first)}; this copy came from ${describe(second)}`;
-    this.metrics.duplicates.inc();
-    this.log.debug({ partition: o.partition, first, second, internalRecordId: o.record.internalRecordId }, message);
-    return {
-      topic: this.opts.topics.deadLetters,
-      key: topic,
-      value: stringifyExact({ source: second ?? { topic, partition: o.partition }, reason: 'duplicate-record', message, first, record: dataRecordCodec.toJson(o.record), rejectedAt: new Date(this.now()).toISOString() }),
-    };
+  /** Metrics of one routed unit of work. */
+  private count(c: RoutedOutputs['counts']): void {
+    if (c.matched) this.metrics.recordsMatched.inc(c.matched);
+    if (c.late) this.metrics.recordsLate.inc(c.late);
+    if (c.duplicates) this.metrics.duplicates.inc(c.duplicates);
+    for (const [type, n] of Object.entries(c.aggregates)) this.metrics.aggregates.inc({ type }, n);
+    for (const [reason, n] of Object.entries(c.deadLetters)) this.metrics.deadLetters.inc({ reason }, n);
   }
 
   /**
@@ -749,11 +655,8 @@ export class Ingester {
     if (this.tick) clearInterval(this.tick);
     await this.mutex.run('stopping', async () => undefined);
     await this.consumer?.disconnect().catch(() => undefined);
-    await this.producers.releaseAll();
+    await Promise.all([...this.tasks.values()].map((t) => t.releaseProducer()));
     await this.admin?.disconnect().catch(() => undefined);
   }
 }
 
-function changelogMessage(topic: string, c: StateChange): OutgoingMessage {
-  return { topic, partition: c.partition, key: c.key, value: c.value === null ? null : stringifyExact(c.value) };
-}
