@@ -220,8 +220,15 @@ export class UsageProcessor {
   storedCopiesToLookUp(input: { readonly agreements?: readonly Agreement[]; readonly records?: readonly ImportedRecord[] }): CopyKeyFields[] {
     const latest = new Map<string, number>();
     const out: CopyKeyFields[] = [];
+    // Records of a subscriber mostly fall in the period of the one before: reuse it.
+    const lastPeriod = new Map<string, BillingPeriod>();
     const consider = (record: ImportedRecord, agreement: Agreement) => {
-      const period = BillingPeriod.containing(record.recordedAt, agreement.billingPeriodTimeZone);
+      const cached = lastPeriod.get(agreement.id);
+      const period =
+        cached && cached.zone === agreement.billingPeriodTimeZone && record.recordedAt >= cached.startMs && record.recordedAt < cached.endMs
+          ? cached
+          : BillingPeriod.containing(record.recordedAt, agreement.billingPeriodTimeZone);
+      lastPeriod.set(agreement.id, period);
       const key = windowKey(agreement.id, period.year, period.month);
       let l = latest.get(key);
       if (l === undefined) {
