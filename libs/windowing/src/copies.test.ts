@@ -84,6 +84,24 @@ describe('copies of a record', () => {
     expect(totals(h)).toEqual([['BILLING_PERIOD_CLOSED', 1, 800]]);
   });
 
+  it('a late copy rewrote the row before a crash: the replayed original is still counted', () => {
+    // Found by the property below: offsets commit in order, so a row written at a later
+    // offset of the partition than the one replayed is uncommitted work, not a counted copy.
+    const h = new UsageHarness();
+    h.agreement(plan(1000));
+    h.record(record(M, '2020-01-20T10:00:00Z', 500, 1));
+    const committed = { changelog: h.changelog.length, outputs: h.outputs.length };
+    const early = record(M, '2020-01-05T10:00:00Z', 300, 2);
+    h.record(early); // offset 1
+    h.record(record(M, '2020-02-05T10:00:00Z', 1, 3)); // closes January
+    h.record(early); // offset 3: late, its row rewritten with offset 3
+    h.crashBackTo(committed.changelog, committed.outputs);
+    h.record(early, 0, 1n);
+    h.record(record(M, '2020-02-05T10:00:00Z', 1, 3), 0, 2n);
+    h.record(early, 0, 3n);
+    expect(h.aggregates().map((a) => [a.type, a.month, Number(a.totalRecordedBytes)])).toEqual([['BILLING_PERIOD_CLOSED', 1, 800]]);
+  });
+
   it('copies held for an agreement are counted once when it arrives', () => {
     const h = new UsageHarness();
     const r1 = record(M, '2020-01-10T10:00:00Z', 100, 1);

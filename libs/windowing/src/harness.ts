@@ -44,7 +44,11 @@ export class UsageHarness {
   private emit(out: UsageOutput[]): UsageOutput[] {
     this.outputs.push(...out);
     for (const o of out) {
-      if (o.kind === 'data-record' || o.kind === 'late') this.store.set(copyKey(o.record), o.arrival ?? { partition: o.partition, offset: null });
+      if (o.kind !== 'data-record') continue;
+      // As Cassandra's upsert with unset columns: a row written without an arrival keeps the one it had.
+      const key = copyKey(o.record);
+      if (o.arrival) this.store.set(key, o.arrival);
+      else if (!this.store.has(key)) this.store.set(key, { partition: null, offset: null });
     }
     this.changelog.push(...this.processor.drainChanges());
     return out;

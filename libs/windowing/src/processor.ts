@@ -263,7 +263,8 @@ export class UsageProcessor {
   /**
    * The copy of this record its window already counted, or undefined when the record is
    * new (copies.ts explains which cases need the store). A stored row written by this very
-   * arrival is the ingester's own uncommitted attempt, replayed: not a copy.
+   * arrival, or a later one of the partition, is the ingester's own uncommitted attempt,
+   * replayed: not a copy.
    */
   private countedCopy(existing: WindowState | undefined, data: DataRecord, partition: number, offset: string | undefined): StoredCopy | undefined {
     if (!existing || existing.latestRecordedAt === null || data.recordedAt > existing.latestRecordedAt) return undefined;
@@ -277,7 +278,10 @@ export class UsageProcessor {
     const stored = this.storedCopies.get(key);
     if (stored === undefined) throw new StoredCopyLookupMissing([data]);
     if (stored === null || stored.offset === null) return undefined;
-    if (stored.partition === partition && stored.offset === offset) return undefined;
+    // Written by this arrival or a later one of this partition: offsets commit in order, so
+    // such a row is from uncommitted work now replayed (a late copy of the record, say,
+    // rewrote it before a crash) and stands for no counted copy.
+    if (stored.partition === partition && offset !== undefined && BigInt(stored.offset) >= BigInt(offset)) return undefined;
     return stored;
   }
 
@@ -304,11 +308,14 @@ export class UsageProcessor {
     const existing = this.windows.get(key);
     const applied = this.applied(partition);
     if (existing?.closed || (applied !== null && applied >= BillingWindow.closesAt(period, this.allowedLatenessMs))) {
+      // Stored without an arrival: a late record is counted by no window, and a late copy
+      // must not overwrite the arrival of the copy that was counted (copies.ts).
+      const { arrival: _notCounted, ...stored } = base;
       return [
-        { kind: 'data-record', ...base },
+        { kind: 'data-record', ...stored },
         {
           kind: 'late',
-          ...base,
+          ...stored,
           message: `billing period ${period.year}-${period.month} (${period.zone}) of agreement ${agreement.id} was already closed`,
         },
       ];
