@@ -82,8 +82,11 @@ export function parseDataRecordLine(rawLine: string): Result<DataRecordLine, Dat
   return ok({ externalId, recordedAt, msisdn, recordedBytes });
 }
 
-/** Writes a line in the original's format, recordedAt in Java's zoned form in `zone`. */
-export function formatDataRecordLine(record: DataRecordLine, zone: string): string {
+/**
+ * Writes a line in the original's format, recordedAt in Java's zoned form in `zone`.
+ * `recordedBytes` may also be a safe-integer number (the generator's): it prints the same digits.
+ */
+export function formatDataRecordLine(record: Omit<DataRecordLine, 'recordedBytes'> & { readonly recordedBytes: bigint | number }, zone: string): string {
   return `${record.externalId};${formatZonedTimestamp(record.recordedAt, zone)};${record.msisdn};${record.recordedBytes}`;
 }
 

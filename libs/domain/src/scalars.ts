@@ -65,13 +65,6 @@ export const timestampSchema = z.string({ error: 'must be a timestamp string' })
   return z.NEVER;
 });
 
-/** An instant to encode: an integer number of epoch millis that Date can represent. */
-export const instantSchema = z
-  .number()
-  .int()
-  .min(-8.64e15)
-  .max(8.64e15);
-
 export const timeZoneSchema = z
   .string()
   .refine(isKnownTimeZone, { error: (i) => `unknown IANA time zone "${String(i.input)}"` });

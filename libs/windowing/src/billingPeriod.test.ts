@@ -20,7 +20,7 @@ describe('BillingPeriod', () => {
       end: '2020-01-31T23:00:00.000Z',
       days: 31,
     });
-    expect(BillingPeriod.lastMs(BillingPeriod.of('Europe/Warsaw', 2020, 1))).toBe(1580511599999);
+    expect(BillingPeriod.of('Europe/Warsaw', 2020, 1).endMs - 1).toBe(1580511599999);
   });
 
   it('puts the last millisecond of a month and the first of the next on either side', () => {
@@ -29,8 +29,6 @@ describe('BillingPeriod', () => {
     expect(BillingPeriod.containing(jan.endMs, 'Europe/Warsaw').month).toBe(2);
     expect(BillingPeriod.containing(jan.startMs, 'Europe/Warsaw').month).toBe(1);
     expect(BillingPeriod.containing(jan.startMs - 1, 'Europe/Warsaw')).toMatchObject({ year: 2019, month: 12 });
-    expect(BillingPeriod.contains(jan, jan.endMs)).toBe(false);
-    expect(BillingPeriod.contains(jan, jan.startMs)).toBe(true);
   });
 
   it('a UTC instant in the previous UTC month can belong to the next local month', () => {
@@ -69,8 +67,6 @@ describe('BillingPeriod', () => {
     expect(period('2020-04-15T00:00:00Z', 'Europe/Warsaw').days).toBe(30);
     expect(period('2020-12-31T22:59:59.999Z', 'Europe/Warsaw')).toMatchObject({ year: 2020, month: 12 });
     expect(period('2020-12-31T23:00:00Z', 'Europe/Warsaw')).toMatchObject({ year: 2021, month: 1, start: '2020-12-31T23:00:00.000Z' });
-    expect(BillingPeriod.next(BillingPeriod.of('UTC', 2020, 12))).toMatchObject({ year: 2021, month: 1 });
-    expect(BillingPeriod.next(BillingPeriod.of('UTC', 2020, 5))).toMatchObject({ year: 2020, month: 6 });
   });
 
   it('Asia/Kolkata (+05:30, no DST)', () => {

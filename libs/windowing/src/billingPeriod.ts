@@ -64,9 +64,4 @@ export const BillingPeriod = {
   containing,
   /** The billing period `year`-`month` in `zone`. */
   of,
-  /** The following month in the same zone. */
-  next: (p: BillingPeriod): BillingPeriod => (p.month === 12 ? of(p.zone, p.year + 1, 1) : of(p.zone, p.year, p.month + 1)),
-  /** Last instant of the period (end − 1 ms): the Kafka timestamp of its aggregates and the watermark that closes it. */
-  lastMs: (p: BillingPeriod): number => p.endMs - 1,
-  contains: (p: BillingPeriod, instantMs: number): boolean => instantMs >= p.startMs && instantMs < p.endMs,
 } as const;

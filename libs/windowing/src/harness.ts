@@ -152,8 +152,4 @@ export class UsageHarness {
   deadLetters(): DeadLetterOutput[] {
     return this.outputs.filter((o): o is DeadLetterOutput => o.kind === 'dead-letter');
   }
-
-  clearOutputs(): void {
-    this.outputs.length = 0;
-  }
 }

@@ -137,4 +137,4 @@ function closesAt(w: Pick<WindowState, 'endMs'>, allowedLatenessMs: number): num
   return w.endMs - 1 + allowedLatenessMs;
 }
 
-export const BillingWindow = { open, add, overflowMessage, close, closesAt, toAggregate, key: windowKey } as const;
+export const BillingWindow = { open, add, overflowMessage, close, closesAt } as const;

@@ -1,10 +1,11 @@
 // The original's IncomingDataRecordsGenerator + IncomingDataRecordsFilesCreator: one
 // file per call, `months` months of one record per msisdn per day, continuing where the
 // previous call stopped.
+import { formatDataRecordLine } from '@mobilecs/domain';
 import { javaHashSetOrder, javaShuffle } from '../java/collections';
 import { JavaRandom } from '../java/random';
 import { nextUuid } from '../java/uuid';
-import { localDateText, plusMonths, zonedToString } from '../java/zonedDateTime';
+import { localDateText, plusMonths } from '../java/zonedDateTime';
 import {
   BILLING_TIME_ZONE,
   FILE_NAME_SEED,
@@ -154,7 +155,7 @@ export class FileNamer {
 
 /** externalId;recordedAt;msisdn;recordedBytes with Java's zoned timestamp text. */
 export function formatIncomingRecordLine(r: IncomingDataRecord): string {
-  return `${r.externalId};${zonedToString(r.recordedAt, BILLING_TIME_ZONE)};${r.msisdn};${r.recordedBytes}`;
+  return formatDataRecordLine(r, BILLING_TIME_ZONE);
 }
 
 export function msisdnsSummary(records: readonly IncomingDataRecord[]): string {

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { javaAgreementCodec } from '@mobilecs/domain';
+import { formatZonedTimestamp, javaAgreementCodec } from '@mobilecs/domain';
 import { describe, expect, it } from 'vitest';
 import { agreementMessage } from '../adapters/kafkaAgreementPublisher';
-import { zonedToString } from '../java/zonedDateTime';
 import { AgreementsGenerator, agreementsSummary } from './agreements';
 import { DataRecordFilesGenerator, formatIncomingRecordLine } from './dataRecordFiles';
 import { DirectDataRecordsGenerator, directRecordsSummary } from './directDataRecords';
@@ -213,6 +212,6 @@ describe('snapshots (what the sequences store): a restored generator continues e
 
 describe('ZonedDateTime.toString()', () => {
   it.each(java.zonedToString)('%d → %s', (ms, text) => {
-    expect(zonedToString(ms, 'Europe/Warsaw')).toBe(text);
+    expect(formatZonedTimestamp(ms, 'Europe/Warsaw')).toBe(text);
   });
 });

@@ -2,7 +2,7 @@
 // instant (epoch millis) and an IANA zone: plusSeconds is an instant step, plusMonths
 // and minusDays are local-calendar steps resolved back in the zone like Java's
 // ZonedDateTime.ofLocal(ldt, zone, previousOffset), and toString is Java's text.
-import { formatZonedTimestamp, isKnownTimeZone, zoneOffsetMs } from '@mobilecs/domain';
+import { isKnownTimeZone, zoneOffsetMs } from '@mobilecs/domain';
 
 const DAY_MS = 86_400_000;
 
@@ -79,11 +79,6 @@ export function plusDays(instantMs: number, zone: string, days: number): number 
   const l = toLocal(instantMs, zone);
   const d = new Date(Date.UTC(l.year, l.month - 1, l.day) + days * DAY_MS);
   return fromLocal({ ...l, year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() }, zone, offsetAt(zone, instantMs));
-}
-
-/** ZonedDateTime.toString(): 2020-01-02T00:00+01:00[Europe/Warsaw], seconds only when not zero. */
-export function zonedToString(instantMs: number, zone: string): string {
-  return formatZonedTimestamp(instantMs, zone);
 }
 
 /** LocalDate.toString() of the instant in `zone`: yyyy-MM-dd. */

@@ -30,8 +30,6 @@ export interface BatchContext {
   resolveOffset(offset: string): void;
   /** Keep the group membership alive during long work. */
   heartbeat(): Promise<void>;
-  /** True when the consumer is stopping or rebalancing: finish the current unit and return. */
-  isStale(): boolean;
 }
 
 export interface RunOptions {
@@ -127,7 +125,6 @@ export class KafkaConsumer {
           },
           {
             heartbeat: () => payload.heartbeat(),
-            isStale: () => payload.isStale() || !payload.isRunning(),
             resolveOffset: (offset) => payload.resolveOffset(offset),
           },
         );
@@ -145,10 +142,6 @@ export class KafkaConsumer {
 
   resume(partitions: TopicPartition[]): void {
     this.consumer.resume(partitions.map((p) => ({ topic: p.topic, partitions: [p.partition] })));
-  }
-
-  async commitOffsets(offsets: TopicPartitionOffset[]): Promise<void> {
-    await this.consumer.commitOffsets(offsets);
   }
 
   async disconnect(): Promise<void> {
