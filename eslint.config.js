@@ -18,6 +18,18 @@ export default tseslint.config(
     },
   },
   {
+    // Test helpers (@mobilecs/windowing/testing) are for tests only: production code of the
+    // libs and services must not import them.
+    files: ['libs/*/src/**/*.ts', 'services/*/src/**/*.ts'],
+    ignores: ['**/*.test.ts', 'libs/*/src/testing/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@mobilecs/*/testing', '**/testing', '**/testing/*'], message: 'test helpers are imported by tests only' }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },

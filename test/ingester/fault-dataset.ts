@@ -1,5 +1,5 @@
 import { aggregateCodec, toImportedRecord, type Agreement, type ImportedRecord } from '@mobilecs/domain';
-import { UsageHarness } from '@mobilecs/windowing';
+import { UsageHarness } from '@mobilecs/windowing/testing';
 import type { IncomingMessage } from '@mobilecs/platform';
 
 const HOUR = 3_600_000;

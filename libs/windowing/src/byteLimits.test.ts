@@ -3,9 +3,9 @@
 import { MAX_BYTE_COUNT, parseExact, stringifyExact } from '@mobilecs/domain';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { UsageHarness } from './harness';
+import { UsageHarness } from './testing/harness';
 import { UsageProcessor } from './processor';
-import { agreement, record } from './testData';
+import { agreement, record } from './testing/testData';
 
 const M = '48500000001';
 const OTHER = '48500000002';

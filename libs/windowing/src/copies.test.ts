@@ -4,9 +4,9 @@ import { stringifyExact, type ImportedRecord } from '@mobilecs/domain';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { copyKey, StoredCopyLookupMissing } from './copies';
-import { UsageHarness } from './harness';
+import { UsageHarness } from './testing/harness';
 import { UsageProcessor } from './processor';
-import { agreement, idOf, record } from './testData';
+import { agreement, idOf, record } from './testing/testData';
 
 const M = '48500000001';
 const plan = (maxBytes: number) => agreement({ msisdn: M, maxBytesInBillingPeriod: maxBytes });

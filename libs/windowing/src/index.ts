@@ -31,7 +31,6 @@ export {
   type WallClockClosePolicy,
   type StateChange,
 } from './processor';
-export { UsageHarness } from './harness';
 export {
   copyKey,
   StoredCopyLookupMissing,

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { agreementCodec, aggregateCodec, internalRecordId, parseDataRecordLine } from '@mobilecs/domain';
 import { describe, expect, it } from 'vitest';
-import { UsageHarness } from './harness';
+import { UsageHarness } from './testing/harness';
 
 const fixture = (name: string): string => readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8');
 const nonEmptyLines = (text: string): string[] => text.split('\n').filter((l) => l !== '');

@@ -1,5 +1,6 @@
 import { defaultTopicNames } from '@mobilecs/platform';
-import { UsageHarness, type UsageOutput } from '@mobilecs/windowing';
+import type { UsageOutput } from '@mobilecs/windowing';
+import { UsageHarness } from '@mobilecs/windowing/testing';
 import { describe, expect, it } from 'vitest';
 import { routeOutputs, type RoutingContext } from './output-routing';
 

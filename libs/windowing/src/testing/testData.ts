@@ -1,4 +1,4 @@
-// Builders for tests (not exported from the package index).
+// Builders for tests (exported from @mobilecs/windowing/testing, not from the package index).
 import { internalRecordId, type Agreement, type ImportedRecord } from '@mobilecs/domain';
 
 let counter = 0;

@@ -11,10 +11,10 @@ import {
   type DataRecord,
   type ImportedRecord,
 } from '@mobilecs/domain';
-import { copyKey, type DuplicateOutput, type StoredCopy } from './copies';
-import type { DeadLetterOutput } from './matcher';
-import { UsageProcessor, type LateOutput, type StateChange, type UsageOutput, type UsageProcessorConfig } from './processor';
-import type { AggregateOutput } from './window';
+import { copyKey, type DuplicateOutput, type StoredCopy } from '../copies';
+import type { DeadLetterOutput } from '../matcher';
+import { UsageProcessor, type LateOutput, type StateChange, type UsageOutput, type UsageProcessorConfig } from '../processor';
+import type { AggregateOutput } from '../window';
 
 export class UsageHarness {
   processor: UsageProcessor;

@@ -1,0 +1,5 @@
+// @mobilecs/windowing/testing: helpers for tests only (a harness driving a UsageProcessor
+// and builders of agreements and records). Production code imports the package index,
+// which does not export them.
+export { UsageHarness } from './harness';
+export { agreement, idOf, record } from './testData';
