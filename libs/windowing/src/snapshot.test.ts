@@ -8,13 +8,16 @@ const A = agreement({ msisdn: M, maxBytesInBillingPeriod: 100 });
 const JAN = Date.parse('2020-01-01T00:00:00+01:00');
 const FEB = Date.parse('2020-02-01T00:00:00+01:00');
 
-// A whole snapshot as the v0 format wrote it (no version fields, total as a string).
-const v0Snapshot = {
+// A whole snapshot in the current format (v1), its window written before copies were tracked.
+const v1Snapshot = {
+  version: 1,
+  watermark: null,
   entries: [
-    ['partition:0', { kind: 'partition', partition: 0, maxRecordedAt: Date.parse('2020-01-10T00:00:00Z'), appliedWatermark: Date.parse('2020-01-10T00:00:00Z') - 1 }],
+    ['partition:0', { v: 1, kind: 'partition', partition: 0, maxRecordedAt: Date.parse('2020-01-10T00:00:00Z'), appliedWatermark: Date.parse('2020-01-10T00:00:00Z') - 1 }],
     [
       `${A.id}|2020-1`,
       {
+        v: 1,
         kind: 'window',
         partition: 0,
         agreementId: A.id,
@@ -24,13 +27,14 @@ const v0Snapshot = {
         startMs: JAN,
         endMs: FEB,
         maxBytes: 100,
-        total: '90',
-        exceeded: false,
+        totalBytes: 90,
+        exceededEmitted: false,
+        closed: false,
         latestRecordedAt: Date.parse('2020-01-10T00:00:00Z'),
         latestInternalRecordId: '00000000-0000-4000-8000-0000000000ff',
       },
     ],
-    [M, { kind: 'matching', partition: 0, msisdn: M, agreements: [{ ...A, maxBytesInBillingPeriod: 100 }], held: [] }],
+    [M, { v: 1, kind: 'matching', partition: 0, msisdn: M, agreements: [{ ...A, maxBytesInBillingPeriod: 100 }], held: [] }],
   ],
 };
 
@@ -46,8 +50,8 @@ describe('state snapshots', () => {
     expect(snap.entries.every(([, v]) => v.v === 1)).toBe(true);
   });
 
-  it('restore migrates a v0 snapshot and carries on counting', () => {
-    const restored = UsageProcessor.restore({}, JSON.parse(JSON.stringify(v0Snapshot)));
+  it('restore of a snapshot carries on counting', () => {
+    const restored = UsageProcessor.restore({}, JSON.parse(JSON.stringify(v1Snapshot)));
     if (!restored.ok) throw restored.error;
     const p = restored.value;
     expect(p.snapshotKey(`${A.id}|2020-1`)).toMatchObject({ v: 1, totalBytes: 90, exceededEmitted: false, closed: false });
@@ -58,15 +62,15 @@ describe('state snapshots', () => {
     ]);
   });
 
-  it('restoreKey migrates v0 changelog values one by one', () => {
+  it('restoreKey restores changelog values one by one', () => {
     const p = new UsageProcessor();
-    for (const [key, value] of v0Snapshot.entries) expect(p.restoreKey(key as string, value).ok).toBe(true);
+    for (const [key, value] of v1Snapshot.entries) expect(p.restoreKey(key as string, value).ok).toBe(true);
     expect(p.advanceWatermarkTo(FEB)).toMatchObject([{ kind: 'aggregate', aggregate: { type: 'BILLING_PERIOD_CLOSED', totalRecordedBytes: 90n } }]);
   });
 
   it('restoreKey(key, null) deletes a key (changelog tombstone)', () => {
     const p = new UsageProcessor();
-    for (const [key, value] of v0Snapshot.entries) p.restoreKey(key as string, value);
+    for (const [key, value] of v1Snapshot.entries) p.restoreKey(key as string, value);
     expect(p.restoreKey(`${A.id}|2020-1`, null).ok).toBe(true);
     expect(p.restoreKey(M, null).ok).toBe(true);
     expect(p.restoreKey('partition:0', null).ok).toBe(true);
@@ -86,6 +90,11 @@ describe('state snapshots', () => {
     const whole = UsageProcessor.restore({}, { version: 7, entries: [] });
     expect(whole.ok).toBe(false);
     if (!whole.ok) expect(whole.error.message).toContain('cannot restore state:');
+    // Without a version field (a draft format no stored changelog holds): rejected too.
+    const [, unversioned] = v1Snapshot.entries[2]!;
+    const { v: _v, ...withoutVersion } = unversioned as Record<string, unknown>;
+    expect(p.restoreKey(M, withoutVersion).ok).toBe(false);
+    expect(UsageProcessor.restore({}, { watermark: null, entries: [] }).ok).toBe(false);
   });
 
   it('drainChanges reports each changed key once, with its partition, and tombstones for freed windows', () => {

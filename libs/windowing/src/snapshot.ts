@@ -1,9 +1,8 @@
 // The serialisable form of the processor's state, for a compacted changelog topic (one
-// value per key) and for whole snapshots. Every value carries its format version; restore
-// migrates older versions, so a changelog written by an older release still restores.
+// value per key) and for whole snapshots. Every value carries its format version, so a
+// later format can migrate older values on restore. One version exists (a draft without
+// a version field never reached a stored changelog, and is rejected like any unknown one):
 //
-//   v0 (first draft, no version field): windows kept the total as a decimal string
-//       `total` and the trigger flag as `exceeded`; no wall-clock "closed" marker.
 //   v1 (current): `v: 1`, `exceededEmitted`, `closed`; byte counts (totals, plans, held
 //       records) as JSON numbers, exact up to 2^63 − 1: in a value they are numbers up to
 //       2^53 − 1 (all that was ever written before bigint totals) and bigints beyond, so
@@ -103,33 +102,12 @@ export type PartitionValue = z.output<typeof partitionV1>;
 /** The changelog value of one key (null = deleted, a tombstone). */
 export type StateValue = MatchingValue | WindowValue | PartitionValue;
 
-// v0 values had no version field; one from a future version must not pass as v0.
-const noVersion = { v: z.undefined().optional() };
-const windowV0 = z
-  .object({
-    ...noVersion,
-    ...windowCommon,
-    total: z.string().regex(/^(?:0|[1-9]\d*)$/),
-    exceeded: z.boolean(),
-  })
-  .transform(({ total, exceeded, v: _v, ...rest }): WindowValue => ({ v: 1, ...rest, totalBytes: toWireInteger(BigInt(total)), exceededEmitted: exceeded, closed: false }))
-  .pipe(windowV1);
-const matchingV0 = z.object({ ...noVersion, ...matchingBody }).transform(({ v: _v, ...m }): MatchingValue => ({ v: 1, ...m }));
-const partitionV0 = z.object({ ...noVersion, ...partitionBody }).transform(({ v: _v, ...p }): PartitionValue => ({ v: 1, ...p }));
-
-/** Any known version of a key's value, migrated to the current one. */
-export const stateValueSchema: z.ZodType<StateValue, unknown> = z.union([
-  z.discriminatedUnion('kind', [matchingV1, windowV1, partitionV1]),
-  z.union([matchingV0, windowV0, partitionV0]),
-]);
+/** Any known version of a key's value (v1 only), as the current one. */
+export const stateValueSchema: z.ZodType<StateValue, unknown> = z.discriminatedUnion('kind', [matchingV1, windowV1, partitionV1]);
 
 const entries = z.array(z.tuple([z.string(), stateValueSchema]));
 
-export const processorSnapshotSchema = z.union([
-  z.object({ version: z.literal(1), watermark: safeInt.nullable(), entries }),
-  // v0 whole snapshots had no version and no processor watermark.
-  z.object({ version: z.undefined().optional(), entries }).transform((s) => ({ version: 1 as const, watermark: null, entries: s.entries })),
-]);
+export const processorSnapshotSchema = z.object({ version: z.literal(1), watermark: safeInt.nullable(), entries });
 
 export interface ProcessorSnapshot {
   readonly version: 1;
