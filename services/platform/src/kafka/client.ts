@@ -1,5 +1,8 @@
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { fixKafkajsRequestQueue } from './request-queue-fix';
 import type { KafkaConnection } from './types';
+
+fixKafkajsRequestQueue();
 
 // kafkajs prints a migration warning about its v2 partitioner on every producer; our
 // partitioner choice is explicit (see producer.ts), so the warning is noise.
