@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatDataRecordLine, parseDataRecordLine, toImportedRecord } from './dataRecordLine';
-import { internalRecordId } from './internalId';
+import { formatDataRecordLine, parseDataRecordLine, toImportedRecord } from './data-record-line';
+import { internalRecordId } from './internal-id';
 
 const GOOD = '8aae90a1-c2e7-33e5-9fab-f8f3e1900906;2020-01-02T00:00+01:00[Europe/Warsaw];48917846822;825012938';
 

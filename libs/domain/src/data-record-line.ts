@@ -1,8 +1,8 @@
 // One line of a data-record file: externalId;recordedAt;msisdn;recordedBytes
 import { z } from 'zod';
 import { DataRecordLineError, type DataRecordLineErrorReason, type DataRecordLineField } from './errors';
-import { internalRecordId } from './internalId';
-import type { ImportedRecord, RecordSource } from './messages/importedRecord';
+import { internalRecordId } from './internal-id';
+import type { ImportedRecord, RecordSource } from './messages/imported-record';
 import { err, ok, type Result } from './result';
 import { byteCountTextSchema, MAX_BYTE_COUNT, msisdnSchema, timestampSchema, uuidSchema } from './scalars';
 import { formatZonedTimestamp, parseTimestamp } from './timestamp';

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hasSixteenDigitRun, parseExact, stringifyExact, toWireInteger } from './exactJson';
+import { hasSixteenDigitRun, parseExact, stringifyExact, toWireInteger } from './exact-json';
 import { aggregateCodec, type Aggregate } from './messages/aggregate';
 import { agreementCodec, javaAgreementCodec, type Agreement } from './messages/agreement';
-import { dataRecordCodec, type DataRecord } from './messages/dataRecord';
-import { importedRecordCodec, type ImportedRecord } from './messages/importedRecord';
+import { dataRecordCodec, type DataRecord } from './messages/data-record';
+import { importedRecordCodec, type ImportedRecord } from './messages/imported-record';
 import { MAX_BYTE_COUNT } from './scalars';
 
 const LIMITS: [string, bigint][] = [

@@ -13,9 +13,9 @@ export {
   monthSchema,
   yearSchema,
 } from './scalars';
-export { INTERNAL_RECORD_ID_NAMESPACE, internalRecordIdName, internalRecordId, type RecordIdentity } from './internalId';
-export { parseDataRecordLine, formatDataRecordLine, toImportedRecord, type DataRecordLine } from './dataRecordLine';
-export { parseExact, stringifyExact, toWireInteger } from './exactJson';
+export { INTERNAL_RECORD_ID_NAMESPACE, internalRecordIdName, internalRecordId, type RecordIdentity } from './internal-id';
+export { parseDataRecordLine, formatDataRecordLine, toImportedRecord, type DataRecordLine } from './data-record-line';
+export { parseExact, stringifyExact, toWireInteger } from './exact-json';
 export { defineCodec, type Codec } from './messages/codec';
 export { agreementSchema, agreementCodec, javaAgreementCodec, type Agreement, type AgreementWire } from './messages/agreement';
 export {
@@ -24,8 +24,8 @@ export {
   type ImportedRecord,
   type ImportedRecordWire,
   type RecordSource,
-} from './messages/importedRecord';
-export { dataRecordSchema, dataRecordCodec, type DataRecord, type DataRecordWire } from './messages/dataRecord';
+} from './messages/imported-record';
+export { dataRecordSchema, dataRecordCodec, type DataRecord, type DataRecordWire } from './messages/data-record';
 export {
   AGGREGATE_TYPES,
   aggregateSchema,
@@ -34,5 +34,5 @@ export {
   type AggregateWire,
   type DataPlanTrigger,
 } from './messages/aggregate';
-export { DEFAULT_FUTURE_TOLERANCE_MS, FutureTimestampError, checkNotInFuture, latestPlausibleEventTime } from './eventTimeTolerance';
-export { DEFAULT_MAX_RAW_BYTES, boundRaw, type BoundedRaw } from './boundedRaw';
+export { DEFAULT_FUTURE_TOLERANCE_MS, FutureTimestampError, checkNotInFuture, latestPlausibleEventTime } from './event-time-tolerance';
+export { DEFAULT_MAX_RAW_BYTES, boundRaw, type BoundedRaw } from './bounded-raw';

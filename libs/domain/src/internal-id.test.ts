@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INTERNAL_RECORD_ID_NAMESPACE, internalRecordId, internalRecordIdName } from './internalId';
+import { INTERNAL_RECORD_ID_NAMESPACE, internalRecordId, internalRecordIdName } from './internal-id';
 
 const record = {
   externalId: '523d8cc7-e611-3508-90bc-fab260b2973e',

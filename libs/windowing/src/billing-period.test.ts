@@ -1,6 +1,6 @@
 // Runs under any host TZ; `npm test` is also run with TZ=UTC and TZ=America/New_York.
 import { describe, expect, it } from 'vitest';
-import { BillingPeriod } from './billingPeriod';
+import { BillingPeriod } from './billing-period';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const HOUR = 3_600_000;

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UsageHarness } from './testing/harness';
 import { UsageProcessor } from './processor';
-import { agreement, record } from './testing/testData';
+import { agreement, record } from './testing/test-data';
 
 const M = '48500000001';
 const OTHER = '48500000002';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { copyKey, StoredCopyLookupMissing } from './copies';
 import { UsageHarness } from './testing/harness';
 import { UsageProcessor } from './processor';
-import { agreement, idOf, record } from './testing/testData';
+import { agreement, idOf, record } from './testing/test-data';
 
 const M = '48500000001';
 const plan = (maxBytes: number) => agreement({ msisdn: M, maxBytesInBillingPeriod: maxBytes });

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UsageProcessor } from './processor';
-import { agreement, record } from './testing/testData';
+import { agreement, record } from './testing/test-data';
 import { WatermarkTracker } from './watermark';
 
 const NOW = Date.parse('2026-12-04T12:00:00Z');

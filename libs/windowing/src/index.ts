@@ -1,4 +1,4 @@
-export { BillingPeriod } from './billingPeriod';
+export { BillingPeriod } from './billing-period';
 export { WatermarkTracker, type PartitionProgress, type WatermarkOptions } from './watermark';
 export { BillingWindow, windowKey, type WindowState, type AggregateOutput } from './window';
 export {

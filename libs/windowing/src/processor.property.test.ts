@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UsageHarness } from './testing/harness';
 import type { UsageOutput } from './processor';
-import { agreement, idOf, record } from './testing/testData';
+import { agreement, idOf, record } from './testing/test-data';
 
 const ZONES = ['Europe/Warsaw', 'Asia/Kolkata', 'America/St_Johns', 'Pacific/Apia', 'UTC'];
 const T0 = Date.parse('2019-12-20T00:00:00Z');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { agreementCodec } from '@mobilecs/domain';
 import { UsageHarness } from './testing/harness';
 import { UsageProcessor } from './processor';
-import { agreement, record } from './testing/testData';
+import { agreement, record } from './testing/test-data';
 
 const M = '48500000001';
 const WARSAW_JAN_END = Date.parse('2020-02-01T00:00:00+01:00');

@@ -7,7 +7,7 @@
 // its assigned partitions and writes each changed key to that partition of a changelog.
 import type { Agreement, DataRecord, ImportedRecord } from '@mobilecs/domain';
 import { checkNotInFuture, err, ok, type Result } from '@mobilecs/domain';
-import { BillingPeriod } from './billingPeriod';
+import { BillingPeriod } from './billing-period';
 import {
   copyKey,
   StoredCopyLookupMissing,

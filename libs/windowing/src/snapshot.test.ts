@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageHarness } from './testing/harness';
 import { UsageProcessor } from './processor';
-import { agreement, record } from './testing/testData';
+import { agreement, record } from './testing/test-data';
 
 const M = '48500000001';
 const A = agreement({ msisdn: M, maxBytesInBillingPeriod: 100 });

@@ -5,7 +5,7 @@
 //   close       → BILLING_PERIOD_CLOSED once with the final total; then only a "closed"
 //                 marker remains (until the watermark makes lateness obvious), or nothing.
 import { MAX_BYTE_COUNT, type Aggregate, type Agreement, type DataPlanTrigger, type DataRecord } from '@mobilecs/domain';
-import type { BillingPeriod } from './billingPeriod';
+import type { BillingPeriod } from './billing-period';
 import type { CountedCopy } from './copies';
 
 export interface WindowState {

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FsIncomingFolder } from './adapters/fsIncomingFolder';
+import { FsIncomingFolder } from './adapters/fs-incoming-folder';
 import { createApp, type AppDeps } from './app';
 import type { DataRecordStore, StoredDataRecord } from './ports';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { billingPeriodOf } from './billingPeriod';
+import { billingPeriodOf } from './billing-period';
 import { stringifyExact } from '@mobilecs/domain';
-import { parseJsonBody, parsePeriod, parseUpsertRequest, totalDataUsedText } from './dataRecords';
+import { parseJsonBody, parsePeriod, parseUpsertRequest, totalDataUsedText } from './data-records';
 import { BadRequestError } from './errors';
 import { GraphQLLong } from './graphql/long';
 

@@ -2,7 +2,7 @@
 // the original's JSON shape and total-data-used text.
 import { byteCountSchema, byteCountTextSchema, formatUtcTimestamp, MAX_BYTE_COUNT, parseExact, timestampSchema, uuidSchema } from '@mobilecs/domain';
 import { z } from 'zod';
-import { billingPeriodOf } from './billingPeriod';
+import { billingPeriodOf } from './billing-period';
 import { BadRequestError } from './errors';
 import type { DataRecordStore, StoredDataRecord } from './ports';
 

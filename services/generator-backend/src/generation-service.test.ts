@@ -4,7 +4,7 @@
 import type { Agreement } from '@mobilecs/domain';
 import { describe, expect, it } from 'vitest';
 import { DependencyError, FileConflictError, GenerationBusyError, TooManyLinesError } from './errors';
-import { GenerationService } from './generationService';
+import { GenerationService } from './generation-service';
 import type { DataRecordStore, IncomingFolder } from './ports';
 import { MemorySequenceStore, SequencesTakenOverError, type SequenceStore } from './sequences';
 

@@ -8,9 +8,9 @@
 // fails, the next call loads what the store holds. One generation at a time per process:
 // a second concurrent call is refused (GenerationBusyError, HTTP 429).
 import { AgreementsGenerator, agreementsSummary } from './generation/agreements';
-import { DataRecordFilesGenerator, formatIncomingRecordLine } from './generation/dataRecordFiles';
-import { DirectDataRecordsGenerator, directRecordsSummary } from './generation/directDataRecords';
-import { billingPeriodOf } from './billingPeriod';
+import { DataRecordFilesGenerator, formatIncomingRecordLine } from './generation/data-record-files';
+import { DirectDataRecordsGenerator, directRecordsSummary } from './generation/direct-data-records';
+import { billingPeriodOf } from './billing-period';
 import { DependencyError, GenerationBusyError, TooManyLinesError } from './errors';
 import type { AgreementPublisher, DataRecordStore, IncomingFolder } from './ports';
 import {

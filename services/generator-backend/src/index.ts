@@ -5,6 +5,6 @@ export { JavaRandom } from './java/random';
 export { javaShuffle, javaHashSetOrder, javaStringHashCode } from './java/collections';
 export { nameUuidFromBytes, nextUuid } from './java/uuid';
 export { AgreementsGenerator, agreementsSummary } from './generation/agreements';
-export { DataRecordFilesGenerator, formatIncomingRecordLine } from './generation/dataRecordFiles';
-export { DirectDataRecordsGenerator } from './generation/directDataRecords';
+export { DataRecordFilesGenerator, formatIncomingRecordLine } from './generation/data-record-files';
+export { DirectDataRecordsGenerator } from './generation/direct-data-records';
 export type { AgreementPublisher, IncomingFolder, DataRecordStore, StoredDataRecord } from './ports';

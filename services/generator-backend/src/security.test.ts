@@ -11,7 +11,7 @@ import { Registry } from 'prom-client';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CassandraUnavailableError } from '@mobilecs/platform';
-import { FsIncomingFolder } from './adapters/fsIncomingFolder';
+import { FsIncomingFolder } from './adapters/fs-incoming-folder';
 import { createApp, type AppDeps } from './app';
 import type { DataRecordStore, IncomingFolder, StoredDataRecord } from './ports';
 

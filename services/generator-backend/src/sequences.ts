@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { PlatformError } from '@mobilecs/platform';
 import type { AgreementsState } from './generation/agreements';
-import type { DataRecordFilesState } from './generation/dataRecordFiles';
+import type { DataRecordFilesState } from './generation/data-record-files';
 
 /** Where the generated data goes: the scope of each sequence. */
 export interface SequenceScopes {

@@ -20,10 +20,10 @@ import {
   type CassandraClient,
   type Logger,
 } from '@mobilecs/platform';
-import { CassandraDataRecordStore } from './adapters/cassandraDataRecordStore';
-import { FsIncomingFolder } from './adapters/fsIncomingFolder';
-import { KafkaAgreementPublisher } from './adapters/kafkaAgreementPublisher';
-import { KafkaSequenceStore, sequencesTopicSpec } from './adapters/kafkaSequenceStore';
+import { CassandraDataRecordStore } from './adapters/cassandra-data-record-store';
+import { FsIncomingFolder } from './adapters/fs-incoming-folder';
+import { KafkaAgreementPublisher } from './adapters/kafka-agreement-publisher';
+import { KafkaSequenceStore, sequencesTopicSpec } from './adapters/kafka-sequence-store';
 import { createApp, requestIds } from './app';
 import { SERVICE, type GeneratorConfig } from './config';
 import { isWriteRequest } from './write-requests';

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { formatUtcTimestamp, formatZonedTimestamp } from '../timestamp';
 import { byteCountSchema, msisdnSchema, timestampSchema, timeZoneSchema, uuidSchema } from '../scalars';
-import { toWireInteger } from '../exactJson';
+import { toWireInteger } from '../exact-json';
 import { defineCodec } from './codec';
 
 export const agreementSchema = z.object({

@@ -2,7 +2,7 @@
 // against our own bugs, on the way out. Decoding never throws.
 import type { z } from 'zod';
 import { MessageDecodeError, MessageEncodeError, type ValidationIssue } from '../errors';
-import { parseExact, stringifyExact } from '../exactJson';
+import { parseExact, stringifyExact } from '../exact-json';
 import { err, ok, type Result } from '../result';
 
 export interface Codec<T, Wire> {

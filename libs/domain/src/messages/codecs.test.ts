@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { aggregateCodec, type Aggregate } from './aggregate';
 import { agreementCodec, javaAgreementCodec } from './agreement';
-import { dataRecordCodec } from './dataRecord';
-import { importedRecordCodec } from './importedRecord';
+import { dataRecordCodec } from './data-record';
+import { importedRecordCodec } from './imported-record';
 import { MessageEncodeError } from '../errors';
 
 const AGREEMENT_JAVA =

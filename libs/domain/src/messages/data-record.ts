@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { formatUtcTimestamp } from '../timestamp';
 import { byteCountSchema, monthSchema, timestampSchema, uuidSchema, yearSchema } from '../scalars';
-import { toWireInteger } from '../exactJson';
+import { toWireInteger } from '../exact-json';
 import { defineCodec } from './codec';
 
 export const dataRecordSchema = z.object({

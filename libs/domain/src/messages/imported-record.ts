@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { formatUtcTimestamp } from '../timestamp';
 import { byteCountSchema, msisdnSchema, timestampSchema, uuidSchema } from '../scalars';
-import { toWireInteger } from '../exactJson';
+import { toWireInteger } from '../exact-json';
 import { defineCodec } from './codec';
 
 const recordSourceSchema = z.object({

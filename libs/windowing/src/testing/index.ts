@@ -2,4 +2,4 @@
 // and builders of agreements and records). Production code imports the package index,
 // which does not export them.
 export { UsageHarness } from './harness';
-export { agreement, idOf, record } from './testData';
+export { agreement, idOf, record } from './test-data';

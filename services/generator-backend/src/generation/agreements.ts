@@ -3,7 +3,7 @@
 import type { Agreement } from '@mobilecs/domain';
 import { JavaRandom } from '../java/random';
 import { nextUuid } from '../java/uuid';
-import { plusDays } from '../java/zonedDateTime';
+import { plusDays } from '../java/zoned-date-time';
 import {
   AGREEMENT_ID_SEED,
   BILLING_TIME_ZONE,

@@ -5,7 +5,7 @@ import { formatDataRecordLine } from '@mobilecs/domain';
 import { javaHashSetOrder, javaShuffle } from '../java/collections';
 import { JavaRandom } from '../java/random';
 import { nextUuid } from '../java/uuid';
-import { localDateText, plusMonths } from '../java/zonedDateTime';
+import { localDateText, plusMonths } from '../java/zoned-date-time';
 import {
   BILLING_TIME_ZONE,
   FILE_NAME_SEED,
@@ -17,7 +17,7 @@ import {
   SECONDS_BETWEEN_RECORDS,
   SERVICE_START_AT_MS,
 } from './constants';
-import { daysUntil } from './directDataRecords';
+import { daysUntil } from './direct-data-records';
 import { nextMsisdnValue } from './msisdn';
 
 const DAY_MS = SECONDS_BETWEEN_RECORDS * 1000;

@@ -4,7 +4,7 @@
 // from call to call, as in the original.
 import { JavaRandom } from '../java/random';
 import { nextUuid } from '../java/uuid';
-import { plusMonths } from '../java/zonedDateTime';
+import { plusMonths } from '../java/zoned-date-time';
 import {
   AGREEMENT_ID_SEED,
   BILLING_TIME_ZONE,

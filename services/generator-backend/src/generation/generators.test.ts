@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { formatZonedTimestamp, javaAgreementCodec } from '@mobilecs/domain';
 import { describe, expect, it } from 'vitest';
-import { agreementMessage } from '../adapters/kafkaAgreementPublisher';
+import { agreementMessage } from '../adapters/kafka-agreement-publisher';
 import { AgreementsGenerator, agreementsSummary } from './agreements';
-import { DataRecordFilesGenerator, formatIncomingRecordLine } from './dataRecordFiles';
-import { DirectDataRecordsGenerator, directRecordsSummary } from './directDataRecords';
+import { DataRecordFilesGenerator, formatIncomingRecordLine } from './data-record-files';
+import { DirectDataRecordsGenerator, directRecordsSummary } from './direct-data-records';
 
 const fixture = (name: string) => readFileSync(new URL(`../__fixtures__/${name}`, import.meta.url));
 const FIXTURE_FILE = 'idr_000_2020-01-02_1349856c-14bb-33a0-ae31-b3df49201961.csv';

@@ -26,7 +26,7 @@ import {
 } from 'graphql';
 import { errorKind } from '@mobilecs/platform';
 import { parseExact, stringifyExact } from '@mobilecs/domain';
-import { parseJsonBody } from '../dataRecords';
+import { parseJsonBody } from '../data-records';
 
 export interface GraphqlLimits {
   maxAliases: number;

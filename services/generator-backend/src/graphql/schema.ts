@@ -12,7 +12,7 @@ import {
   GraphQLString,
 } from 'graphql';
 import { BadRequestError } from '../errors';
-import type { DataRecordsService } from '../dataRecords';
+import type { DataRecordsService } from '../data-records';
 import { GraphQLLong } from './long';
 
 const nonNull = <T extends GraphQLNullableType>(t: T) => new GraphQLNonNull(t);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatZonedTimestamp } from '@mobilecs/domain';
-import { fromLocal, localDateText, plusDays, plusMonths } from './zonedDateTime';
+import { fromLocal, localDateText, plusDays, plusMonths } from './zoned-date-time';
 
 const W = 'Europe/Warsaw';
 const at = (iso: string) => Date.parse(iso);
