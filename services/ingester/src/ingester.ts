@@ -458,13 +458,14 @@ export class Ingester {
     }
   }
 
-  private noteWatermarkMove(before: number | null, partition: number): void {
+  /** `partition`: the batch's input partition, or null for a tick (idleness moved it). */
+  private noteWatermarkMove(before: number | null, partition: number | null): void {
     const after = this.processor.currentWatermark();
     if (before === null || after === null || after - before <= this.opts.watermarkJumpMs) return;
     this.metrics.watermarkJumps.inc();
     this.log.warn(
       { partition, from: new Date(before).toISOString(), to: new Date(after).toISOString(), jumpMs: after - before },
-      `event-time watermark jumped ${((after - before) / 86_400_000).toFixed(1)} days in one step (batch of partition ${partition}): from ${new Date(before).toISOString()} to ${new Date(after).toISOString()}`,
+      `event-time watermark jumped ${((after - before) / 86_400_000).toFixed(1)} days in one step (${partition === null ? 'a tick: idle partitions' : `a batch of partition ${partition}`}): from ${new Date(before).toISOString()} to ${new Date(after).toISOString()}`,
     );
   }
 
@@ -546,7 +547,7 @@ export class Ingester {
     const wall = this.now();
     const watermarkBefore = this.processor.currentWatermark();
     const outputs = this.processor.advance(wall);
-    this.noteWatermarkMove(watermarkBefore, -1);
+    this.noteWatermarkMove(watermarkBefore, null);
     await this.commit(outputs, [], undefined, async () => undefined);
     const wm = this.processor.currentWatermark();
     if (wm !== null) this.metrics.watermarkLagSeconds.set((wall - wm) / 1000);
