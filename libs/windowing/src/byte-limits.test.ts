@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UsageHarness } from './testing/harness';
 import { UsageProcessor } from './processor';
+import { testProcessorConfig } from './testing/processor-config';
 import { agreement, record } from './testing/test-data';
 
 const M = '48500000001';
@@ -70,14 +71,14 @@ describe('byte counts up to 2^63 − 1', () => {
   });
 
   it('a changelog value round-trips totals beyond 2^53 as exact JSON numbers', () => {
-    const p = new UsageProcessor();
+    const p = new UsageProcessor(testProcessorConfig());
     p.onAgreement(agreement({ msisdn: M, maxBytesInBillingPeriod: MAX_BYTE_COUNT }), 0);
     p.onRecord(record(M, '2020-01-05T00:00:00Z', MAX_BYTE_COUNT - 5n), 0, 0);
     const window = p.drainChanges().find((c) => c.value?.kind === 'window');
     const text = stringifyExact(window?.value);
     expect(text).toContain('"maxBytes":9223372036854775807,');
     expect(text).toContain('"totalBytes":9223372036854775802,');
-    const q = new UsageProcessor();
+    const q = new UsageProcessor(testProcessorConfig());
     expect(q.restoreKey(window!.key, parseExact(text)).ok).toBe(true);
     expect(q.openWindows(agreement({ msisdn: M }).id).map((w) => w.totalBytes)).toEqual([MAX_BYTE_COUNT - 5n]);
     // Beyond the limit a stored value is refused, not restored wrongly.

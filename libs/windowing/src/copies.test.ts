@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { copyKey, StoredCopyLookupMissing } from './copies';
 import { UsageHarness } from './testing/harness';
 import { UsageProcessor } from './processor';
+import { testProcessorConfig } from './testing/processor-config';
 import { agreement, idOf, record } from './testing/test-data';
 
 const M = '48500000001';
@@ -123,7 +124,7 @@ describe('copies of a record', () => {
   });
 
   it('without the store look-up it needs, the processor refuses to guess', () => {
-    const p = new UsageProcessor();
+    const p = new UsageProcessor(testProcessorConfig());
     p.assignPartitions([0]);
     p.onAgreement(plan(1000), 0);
     p.onRecord(record(M, '2020-01-20T10:00:00Z', 500, 1), 0, 0, '0');
@@ -136,7 +137,7 @@ describe('copies of a record', () => {
   });
 
   it('the look-ups asked for cover records earlier in the same input', () => {
-    const p = new UsageProcessor();
+    const p = new UsageProcessor(testProcessorConfig());
     p.assignPartitions([0]);
     p.onAgreement(plan(1000), 0);
     const later = record(M, '2020-01-20T10:00:00Z', 1, 1);

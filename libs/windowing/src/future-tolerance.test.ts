@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UsageProcessor } from './processor';
+import { testProcessorConfig } from './testing/processor-config';
 import { agreement, record } from './testing/test-data';
 import { WatermarkTracker } from './watermark';
 
@@ -11,7 +12,7 @@ const HOUR = 3_600_000;
 
 describe('future tolerance', () => {
   it('quarantines a 2099 record as a dead letter; other subscribers on the partition keep their open months', () => {
-    const p = new UsageProcessor({ futureToleranceMs: HOUR, idleTimeoutMs: 1000 });
+    const p = new UsageProcessor(testProcessorConfig({ futureToleranceMs: HOUR, idleTimeoutMs: 1000 }));
     p.assignPartitions([0]);
     const a = agreement({ msisdn: '48500000001', maxBytesInBillingPeriod: 1000 });
     const b = agreement({ msisdn: '48500000002', maxBytesInBillingPeriod: 1000 });
@@ -30,7 +31,7 @@ describe('future tolerance', () => {
   });
 
   it('accepts a record up to exactly wall time + tolerance (the present, not only backfills)', () => {
-    const p = new UsageProcessor({ futureToleranceMs: HOUR });
+    const p = new UsageProcessor(testProcessorConfig({ futureToleranceMs: HOUR }));
     const a = agreement({ msisdn: '48500000001', serviceStartAt: Date.parse('2026-01-01T00:00:00Z') });
     p.onAgreement(a, 0);
     const out = p.onRecord(record(a.msisdn, NOW + HOUR, 1), 0, NOW);
@@ -39,7 +40,7 @@ describe('future tolerance', () => {
   });
 
   it('without a tolerance nothing is checked (pure tests run a fake clock from 0)', () => {
-    const p = new UsageProcessor();
+    const p = new UsageProcessor(testProcessorConfig());
     const a = agreement({ msisdn: '48500000001' });
     p.onAgreement(a, 0);
     expect(p.onRecord(record(a.msisdn, '2099-01-01T00:00:00Z', 1), 0, 0).map((o) => o.kind)).toEqual(['data-record']);

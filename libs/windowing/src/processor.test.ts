@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { agreementCodec } from '@mobilecs/domain';
 import { UsageHarness } from './testing/harness';
 import { UsageProcessor } from './processor';
+import { testProcessorConfig } from './testing/processor-config';
 import { agreement, record } from './testing/test-data';
 
 const M = '48500000001';
@@ -119,7 +120,7 @@ describe('watermark across partitions', () => {
     h.processor.revokePartitions([0]);
     expect(h.processor.snapshotKey(M)).toBeNull();
     expect(h.processor.assignedPartitions()).toEqual([1]);
-    const fresh = new UsageProcessor();
+    const fresh = new UsageProcessor(testProcessorConfig());
     for (const c of changelog.filter((x) => x.partition === 0)) expect(fresh.restoreKey(c.key, c.value).ok).toBe(true);
     expect(fresh.snapshotKey(M)).toMatchObject({ kind: 'matching', partition: 0 });
     expect(fresh.advanceWatermarkTo(WARSAW_JAN_END)).toMatchObject([{ kind: 'aggregate', aggregate: { totalRecordedBytes: 5n } }]);
@@ -130,7 +131,7 @@ describe('watermark across partitions', () => {
     h.agreement(agreement({ msisdn: M }), 0);
     h.record(record(M, '2020-01-10T00:00:00Z', 5), 0);
     h.record(record(M, '2020-02-10T00:00:00Z', 5), 0); // closes January
-    const fresh = new UsageProcessor();
+    const fresh = new UsageProcessor(testProcessorConfig());
     fresh.assignPartitions([0, 1]); // partition 1 has nothing yet: watermark would be null
     for (const c of h.changelog) fresh.restoreKey(c.key, c.value);
     const out = fresh.onRecord(record(M, '2020-01-20T00:00:00Z', 5), 0, 0);

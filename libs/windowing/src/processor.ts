@@ -67,17 +67,18 @@ export interface WallClockClosePolicy {
   readonly idleMs: number;
 }
 
+/** The processor's options. No defaults here: the ingester's configuration has them (tests: testProcessorConfig). */
 export interface UsageProcessorConfig {
-  /** Out-of-orderness bound of the watermark (default 0). */
-  readonly outOfOrdernessMs?: number;
-  /** Wall time after which a caught-up partition without records is idle (default 60 s). */
-  readonly idleTimeoutMs?: number;
-  /** Keeps windows open this much longer in event time (default 0). */
-  readonly allowedLatenessMs?: number;
-  /** Unmatched records held per msisdn (default 10 000). */
-  readonly maxHeldRecordsPerMsisdn?: number;
-  /** Event-time age after which an unmatched record goes to dead letters (default 35 days). */
-  readonly maxHoldMs?: number;
+  /** Out-of-orderness bound of the watermark. */
+  readonly outOfOrdernessMs: number;
+  /** Wall time after which a caught-up partition without records is idle. */
+  readonly idleTimeoutMs: number;
+  /** Keeps windows open this much longer in event time. */
+  readonly allowedLatenessMs: number;
+  /** Unmatched records held per msisdn. */
+  readonly maxHeldRecordsPerMsisdn: number;
+  /** Event-time age after which an unmatched record goes to dead letters. */
+  readonly maxHoldMs: number;
   /** Optional wall-clock close (off by default, like the original). */
   readonly wallClockClose?: WallClockClosePolicy;
   /**
@@ -95,7 +96,6 @@ export interface StateChange {
   readonly value: StateValue | null;
 }
 
-const DAY_MS = 86_400_000;
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export class UsageProcessor {
@@ -117,15 +117,15 @@ export class UsageProcessor {
   /** Records counted in the unit of work in progress, not yet in the store: by copyKey. */
   private readonly countedNow = new Map<string, StoredCopy>();
 
-  constructor(config: UsageProcessorConfig = {}) {
+  constructor(config: UsageProcessorConfig) {
     this.tracker = new WatermarkTracker({
-      outOfOrdernessMs: config.outOfOrdernessMs ?? 0,
-      idleTimeoutMs: config.idleTimeoutMs ?? 60_000,
+      outOfOrdernessMs: config.outOfOrdernessMs,
+      idleTimeoutMs: config.idleTimeoutMs,
       ...(config.futureToleranceMs !== undefined ? { futureToleranceMs: config.futureToleranceMs } : {}),
     });
     this.futureToleranceMs = config.futureToleranceMs;
-    this.allowedLatenessMs = config.allowedLatenessMs ?? 0;
-    this.limits = { maxHeldRecords: config.maxHeldRecordsPerMsisdn ?? 10_000, maxHoldMs: config.maxHoldMs ?? 35 * DAY_MS };
+    this.allowedLatenessMs = config.allowedLatenessMs;
+    this.limits = { maxHeldRecords: config.maxHeldRecordsPerMsisdn, maxHoldMs: config.maxHoldMs };
     this.wallClockClose = config.wallClockClose;
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageHarness } from './testing/harness';
 import { UsageProcessor } from './processor';
+import { testProcessorConfig } from './testing/processor-config';
 import { agreement, record } from './testing/test-data';
 
 const M = '48500000001';
@@ -51,7 +52,7 @@ describe('state snapshots', () => {
   });
 
   it('restore of a snapshot carries on counting', () => {
-    const restored = UsageProcessor.restore({}, JSON.parse(JSON.stringify(v1Snapshot)));
+    const restored = UsageProcessor.restore(testProcessorConfig(), JSON.parse(JSON.stringify(v1Snapshot)));
     if (!restored.ok) throw restored.error;
     const p = restored.value;
     expect(p.snapshotKey(`${A.id}|2020-1`)).toMatchObject({ v: 1, totalBytes: 90, exceededEmitted: false, closed: false });
@@ -63,13 +64,13 @@ describe('state snapshots', () => {
   });
 
   it('restoreKey restores changelog values one by one', () => {
-    const p = new UsageProcessor();
+    const p = new UsageProcessor(testProcessorConfig());
     for (const [key, value] of v1Snapshot.entries) expect(p.restoreKey(key as string, value).ok).toBe(true);
     expect(p.advanceWatermarkTo(FEB)).toMatchObject([{ kind: 'aggregate', aggregate: { type: 'BILLING_PERIOD_CLOSED', totalRecordedBytes: 90n } }]);
   });
 
   it('restoreKey(key, null) deletes a key (changelog tombstone)', () => {
-    const p = new UsageProcessor();
+    const p = new UsageProcessor(testProcessorConfig());
     for (const [key, value] of v1Snapshot.entries) p.restoreKey(key as string, value);
     expect(p.restoreKey(`${A.id}|2020-1`, null).ok).toBe(true);
     expect(p.restoreKey(M, null).ok).toBe(true);
@@ -78,7 +79,7 @@ describe('state snapshots', () => {
   });
 
   it('rejects malformed state with a typed SnapshotError naming the key', () => {
-    const p = new UsageProcessor();
+    const p = new UsageProcessor(testProcessorConfig());
     const r = p.restoreKey('x|2020-1', { v: 1, kind: 'window', totalBytes: -1 });
     expect(r.ok).toBe(false);
     if (!r.ok) {
@@ -87,14 +88,14 @@ describe('state snapshots', () => {
       expect(r.error.message).toContain('x|2020-1');
     }
     expect(p.restoreKey(M, { v: 2, kind: 'matching', partition: 0, msisdn: M, agreements: [], held: [] }).ok).toBe(false);
-    const whole = UsageProcessor.restore({}, { version: 7, entries: [] });
+    const whole = UsageProcessor.restore(testProcessorConfig(), { version: 7, entries: [] });
     expect(whole.ok).toBe(false);
     if (!whole.ok) expect(whole.error.message).toContain('cannot restore state:');
     // Without a version field (a draft format no stored changelog holds): rejected too.
     const [, unversioned] = v1Snapshot.entries[2]!;
     const { v: _v, ...withoutVersion } = unversioned as Record<string, unknown>;
     expect(p.restoreKey(M, withoutVersion).ok).toBe(false);
-    expect(UsageProcessor.restore({}, { watermark: null, entries: [] }).ok).toBe(false);
+    expect(UsageProcessor.restore(testProcessorConfig(), { watermark: null, entries: [] }).ok).toBe(false);
   });
 
   it('drainChanges reports each changed key once, with its partition, and tombstones for freed windows', () => {

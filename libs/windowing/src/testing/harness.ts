@@ -15,6 +15,7 @@ import { copyKey, type DuplicateOutput, type StoredCopy } from '../copies';
 import type { DeadLetterOutput } from '../matcher';
 import { UsageProcessor, type LateOutput, type StateChange, type UsageOutput, type UsageProcessorConfig } from '../processor';
 import type { AggregateOutput } from '../window';
+import { testProcessorConfig } from './processor-config';
 
 export class UsageHarness {
   processor: UsageProcessor;
@@ -32,11 +33,12 @@ export class UsageHarness {
   /** Next input offset per partition, given to records fed without one. */
   private readonly nextOffset = new Map<number, bigint>();
 
-  constructor(
-    readonly config: UsageProcessorConfig = {},
-    options: { partitions?: readonly number[]; wallTimeMs?: number } = {},
-  ) {
-    this.processor = new UsageProcessor(config);
+  /** The processor's options: testProcessorConfig with the given overrides. */
+  readonly config: UsageProcessorConfig;
+
+  constructor(config: Partial<UsageProcessorConfig> = {}, options: { partitions?: readonly number[]; wallTimeMs?: number } = {}) {
+    this.config = testProcessorConfig(config);
+    this.processor = new UsageProcessor(this.config);
     this.processor.assignPartitions(options.partitions ?? [0]);
     this.wallTimeMs = options.wallTimeMs ?? 0;
   }
