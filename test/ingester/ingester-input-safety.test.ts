@@ -216,4 +216,55 @@ describe('ingester input safety (real Kafka + Cassandra)', () => {
     expect(ready.status, ready.body).toBe(200);
     expect(await h.metric('ingester_partitions_stalled')).toBe(0);
   });
+
+  it('records waiting behind a transaction a dead producer left open hold billing back (not closed early, not late) and readiness says so; once Kafka aborts it they are counted', async () => {
+    h = new IngesterHarness(3, { INGESTER_STALL_AFTER_MS: '3000' });
+    await h.createTopics();
+    const [a1] = msisdnsOn(h, 1, 1) as [string];
+    const [b0] = msisdnsOn(h, 0, 1) as [string];
+    const a = agreement(h, a1, 1_000_000);
+    const b = agreement(h, b0, 1_000_000);
+    await h.start();
+    await h.send([a.message, b.message, record(h, a1, '2020-01-10T10:00:00Z', 600), record(h, b0, '2020-01-10T10:00:00Z', 60)]);
+    await h.waitForMetric('ingester_records_matched_total', 2);
+
+    // A producer opens a transaction on partition 1 of both inputs and dies: Kafka aborts
+    // it only after its transaction timeout (10 s here).
+    const dead = await KafkaTransactionalProducer.connect(testServers().kafka, `dead-${randomUUID()}`, { transactionTimeoutMs: 10_000 });
+    const t = await dead.begin();
+    await t.send([agreement(h, a1, 1).message, record(h, a1, '2020-01-02T10:00:00Z', 7)]);
+    await dead.disconnect();
+    const openedAt = Date.now();
+    // Committed records of A behind it; then B's February record would close January
+    // everywhere if partition 1 looked read to its end.
+    await h.send([record(h, a1, '2020-01-20T10:00:00Z', 300), record(h, a1, '2020-01-25T10:00:00Z', 400)]);
+    await h.send([record(h, b0, '2020-02-03T10:00:00Z', 1)]);
+
+    let ready = await h.httpGet('/health/ready');
+    while (ready.status !== 503 && Date.now() - openedAt < 9_000) {
+      await new Promise((r) => setTimeout(r, 250));
+      ready = await h.httpGet('/health/ready');
+    }
+    expect(ready.status, 'readiness reports the waiting partition').toBe(503);
+    expect(ready.body).toMatch(/partition 1 has input waiting/);
+    expect(await h.aggregates(0, 1, 0)).toHaveLength(0); // nothing closed while A's records wait
+    // A's own February record, behind the same open transaction: once everything is read,
+    // January closes for both (a stopped feed alone closes nothing early).
+    await h.send([record(h, a1, '2020-02-04T10:00:00Z', 1)]);
+
+    const aggregates = (await h.aggregates(2, 60_000)).map(parse);
+    expect(aggregates.map((x) => [x.agreementId, x.month, x.type, x.totalRecordedBytes]).sort()).toEqual(
+      [
+        [a.id, 1, 'BILLING_PERIOD_CLOSED', 1300],
+        [b.id, 1, 'BILLING_PERIOD_CLOSED', 60],
+      ].sort(),
+    );
+    expect(Date.now() - openedAt).toBeGreaterThan(9_000);
+    expect(await h.read('dataRecordsLate', 0, 2000, 500)).toHaveLength(0);
+    expect(await rows(h, a.id, 1)).toEqual(['300', '400', '600']);
+    // And readiness recovers: nothing waits any more.
+    const until = Date.now() + 30_000;
+    while ((await h.httpGet('/health/ready')).status !== 200 && Date.now() < until) await new Promise((r) => setTimeout(r, 500));
+    expect((await h.httpGet('/health/ready')).status).toBe(200);
+  });
 });

@@ -279,6 +279,10 @@ export class Ingester {
     const last = batch.messages[batch.messages.length - 1]!.offset;
     const next = (BigInt(last) + 1n).toString();
     progress.next = BigInt(next);
+    // The whole fetch processed: what follows its last message in it (a transaction's
+    // marker, aborted messages) is passed too — resolving the last message skips it.
+    const wholeFetch = batch.messages.length === input.messages.length;
+    if (wholeFetch && BigInt(input.fetchedThrough) > BigInt(next)) progress.notePassed(BigInt(input.fetchedThrough));
     if (!isAgreements) this.processor.setCaughtUp(p, progress.readThrough(BigInt(batch.highWatermark)));
     outputs.push(...this.processor.advance(wall));
     this.noteWatermarkMove(watermarkBefore, p);

@@ -1,4 +1,4 @@
-import type { Admin, ConfigResourceTypes, ConfigSource } from 'kafkajs';
+import type { Admin, ConfigResourceTypes, ConfigSource, Kafka } from 'kafkajs';
 import { createClient, kafkaModuleLog } from './client';
 import { KafkaUnavailableError, TopicLayoutError } from './errors';
 import type { KafkaConnection, TopicPartitionOffset, TopicSpec } from './types';
@@ -6,13 +6,36 @@ import type { KafkaConnection, TopicPartitionOffset, TopicSpec } from './types';
 // kafkajs's enums as values: its CommonJS index does not expose them to ESM named imports.
 const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 const TOPIC_CONFIG_SOURCE = 1 as ConfigSource;
+const READ_UNCOMMITTED = 0;
+
+/**
+ * A kafkajs admin whose end offsets are the partitions' high watermarks. kafkajs lists
+ * offsets READ_COMMITTED by default, which gives the last stable offset: it stops at an
+ * open transaction, so a partition with committed records waiting behind a producer's
+ * open (or abandoned) transaction would look read to its end — and idle, letting other
+ * partitions close its billing periods early. kafkajs's admin takes no isolation level;
+ * its client builds every cluster through one private factory, so the admin's cluster is
+ * built READ_UNCOMMITTED there (only offset listing reads the setting).
+ */
+function adminSeeingOpenTransactions(kafka: Kafka): Admin {
+  const factory = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
+  const holder = kafka as unknown as Record<symbol, (opts: Record<string, unknown>) => unknown>;
+  if (!factory || typeof holder[factory] !== 'function') throw new Error('kafkajs internals changed: cannot list high watermarks (see admin.ts)');
+  const build = holder[factory];
+  holder[factory] = (opts) => build({ ...opts, isolationLevel: READ_UNCOMMITTED });
+  try {
+    return kafka.admin();
+  } finally {
+    holder[factory] = build;
+  }
+}
 
 /** Topic and group administration. */
 export class KafkaAdmin {
   private constructor(private readonly admin: Admin) {}
 
   static async connect(conn: KafkaConnection): Promise<KafkaAdmin> {
-    const admin = createClient(conn).admin();
+    const admin = adminSeeingOpenTransactions(createClient(conn));
     try {
       await admin.connect();
     } catch (err) {
@@ -117,7 +140,7 @@ export class KafkaAdmin {
     return res.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })));
   }
 
-  /** Latest offsets (high watermarks) of a topic's partitions. */
+  /** Latest offsets of a topic's partitions: the high watermarks, past any open transaction (see adminSeeingOpenTransactions). */
   async endOffsets(topic: string): Promise<TopicPartitionOffset[]> {
     const res = await this.admin.fetchTopicOffsets(topic);
     return res.map((p) => ({ topic, partition: p.partition, offset: p.high }));

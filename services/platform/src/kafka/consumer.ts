@@ -22,6 +22,12 @@ export interface MessageBatch {
   topic: string;
   partition: number;
   highWatermark: string;
+  /**
+   * The offset after everything this fetch covered, transaction markers and aborted
+   * messages included. Resolving the last message resolves up to here (kafkajs skips a
+   * trailing marker that way, so it is never reported as passed on its own).
+   */
+  fetchedThrough: string;
   messages: IncomingMessage[];
 }
 
@@ -113,6 +119,7 @@ export class KafkaConsumer {
             topic: batch.topic,
             partition: batch.partition,
             highWatermark: batch.highWatermark,
+            fetchedThrough: (BigInt(batch.lastOffset()) + 1n).toString(),
             messages: batch.messages.map((m) => ({
               topic: batch.topic,
               partition: batch.partition,
