@@ -268,8 +268,9 @@ export class UsageProcessor {
    */
   private countedCopy(existing: WindowState | undefined, data: DataRecord, partition: number, offset: string | undefined): StoredCopy | undefined {
     if (!existing || existing.latestRecordedAt === null || data.recordedAt > existing.latestRecordedAt) return undefined;
-    if (data.recordedAt === existing.latestRecordedAt && existing.latestCopies !== null) {
-      const c = existing.latestCopies.find((x) => x.internalId === data.internalRecordId);
+    if (data.recordedAt === existing.latestRecordedAt && existing.latestTies !== null) {
+      if (existing.latestInternalRecordId === data.internalRecordId) return { partition, offset: existing.latestOffset === null ? null : String(existing.latestOffset) };
+      const c = existing.latestTies.find((x) => x.internalId === data.internalRecordId);
       return c ? { partition, offset: c.offset } : undefined;
     }
     const key = copyKey(data);

@@ -11,7 +11,10 @@
 import { DomainError, MAX_BYTE_COUNT, toWireInteger, type ValidationIssue } from '@mobilecs/domain';
 import { z } from 'zod';
 import { AgreementMatcher, type MatchingState } from './matcher';
+import type { CountedCopy } from './copies';
 import type { WindowState } from './window';
+
+const NO_TIES: readonly CountedCopy[] = Object.freeze([]);
 
 export const STATE_FORMAT_VERSION = 1;
 
@@ -92,7 +95,8 @@ const windowV1 = z.object({
   exceededEmitted: z.boolean(),
   closed: z.boolean(),
   // Absent in values written before copies were tracked: not known (see WindowState).
-  latestCopies: z.array(countedCopy).nullable().optional(),
+  latestOffset: z.number().int().min(0).nullable().optional(),
+  latestTies: z.array(countedCopy).nullable().optional(),
 });
 const partitionV1 = z.object({ v: z.literal(1), ...partitionBody });
 
@@ -158,15 +162,18 @@ export function windowToValue(w: WindowState): WindowValue {
     totalBytes: toWireInteger(w.totalBytes),
     latestRecordedAt: w.latestRecordedAt,
     latestInternalRecordId: w.latestInternalRecordId,
-    latestCopies: w.latestCopies === null ? null : [...w.latestCopies],
+    latestOffset: w.latestOffset,
+    latestTies: w.latestTies === null ? null : [...w.latestTies],
     exceededEmitted: w.exceededEmitted,
     closed: w.closed,
   };
 }
 
 export function windowFromValue(v: WindowValue): WindowState {
-  const { v: _v, kind: _kind, latestCopies, ...w } = v;
-  return { ...w, maxBytes: BigInt(w.maxBytes), totalBytes: BigInt(w.totalBytes), latestCopies: latestCopies ?? null };
+  const { v: _v, kind: _kind, latestOffset, latestTies, ...w } = v;
+  // Restored state shares the empty list, as state built live does.
+  const ties = latestTies === undefined || latestTies === null ? null : latestTies.length === 0 ? NO_TIES : latestTies;
+  return { ...w, maxBytes: BigInt(w.maxBytes), totalBytes: BigInt(w.totalBytes), latestOffset: latestOffset ?? null, latestTies: ties };
 }
 
 /** State keys: msisdn (digits) for matching, `${agreementId}|${year}-${month}` for windows, `partition:${n}` for watermark progress. */

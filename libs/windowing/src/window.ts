@@ -24,11 +24,18 @@ export interface WindowState {
   readonly latestRecordedAt: number | null;
   readonly latestInternalRecordId: string | null;
   /**
-   * The copies counted at exactly latestRecordedAt (usually one): with it a record at that
-   * instant is known to be new or a copy without a store look-up. null: not known (state
-   * written before copies were tracked), so such a record is looked up.
+   * Input offset of the arrival counted as latestInternalRecordId (null: not known). A
+   * number: offsets below 2^31 take no memory of their own in V8 (this field is kept per
+   * open window); one past 2^53 is kept as null.
    */
-  readonly latestCopies: readonly CountedCopy[] | null;
+  readonly latestOffset: number | null;
+  /**
+   * The other copies counted at exactly latestRecordedAt (usually none: a shared empty
+   * list). With latestInternalRecordId they tell a record at that instant to be new or a
+   * copy without a store look-up. null: not known (state written before copies were
+   * tracked), so such a record is looked up.
+   */
+  readonly latestTies: readonly CountedCopy[] | null;
   readonly exceededEmitted: boolean;
   /** Closed early by the wall-clock policy: records for it are late. */
   readonly closed: boolean;
@@ -49,6 +56,15 @@ export function windowKey(agreementId: string, year: number, month: number): str
   return `${agreementId}|${year}-${month}`;
 }
 
+const NO_TIES: readonly CountedCopy[] = Object.freeze([]);
+
+/** An input offset as kept in a window: a number when exact (see WindowState.latestOffset). */
+export function offsetNumber(offset: string | null): number | null {
+  if (offset === null) return null;
+  const n = Number(offset);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
 function open(agreement: Agreement, period: BillingPeriod, partition: number): WindowState {
   return {
     agreementId: agreement.id,
@@ -62,7 +78,8 @@ function open(agreement: Agreement, period: BillingPeriod, partition: number): W
     totalBytes: 0n,
     latestRecordedAt: null,
     latestInternalRecordId: null,
-    latestCopies: [],
+    latestOffset: null,
+    latestTies: NO_TIES,
     exceededEmitted: false,
     closed: false,
   };
@@ -111,14 +128,19 @@ function add(w: WindowState, record: DataRecord, agreement: Agreement, offset: s
   // Latest = max recordedAt; on a tie the later arrival wins (>=).
   const isLatest = w.latestRecordedAt === null || record.recordedAt >= w.latestRecordedAt;
   const later = w.latestRecordedAt === null || record.recordedAt > w.latestRecordedAt;
-  const counted: CountedCopy = { internalId: record.internalRecordId, offset };
+  // A tie: the record counted as latest so far joins the ties, this one becomes the latest.
+  const ties =
+    later ? NO_TIES
+    : !isLatest || w.latestTies === null ? w.latestTies
+    : [...w.latestTies, { internalId: w.latestInternalRecordId ?? '', offset: w.latestOffset === null ? null : String(w.latestOffset) }];
   const window: WindowState = {
     ...w,
     maxBytes: agreement.maxBytesInBillingPeriod,
     totalBytes: w.totalBytes + record.recordedBytes,
     latestRecordedAt: isLatest ? record.recordedAt : w.latestRecordedAt,
     latestInternalRecordId: isLatest ? record.internalRecordId : w.latestInternalRecordId,
-    latestCopies: later ? [counted] : isLatest && w.latestCopies !== null ? [...w.latestCopies, counted] : w.latestCopies,
+    latestOffset: isLatest ? offsetNumber(offset) : w.latestOffset,
+    latestTies: ties,
   };
   if (!window.exceededEmitted && window.totalBytes >= window.maxBytes) {
     const marked = { ...window, exceededEmitted: true };
