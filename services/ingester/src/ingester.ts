@@ -1,4 +1,4 @@
-import { agreementCodec, boundRaw, importedRecordCodec, parseExact, type Agreement, type DataRecord, type ImportedRecord } from '@mobilecs/domain';
+import { agreementCodec, boundRaw, deadLetterCodec, importedRecordCodec, parseExact, type Agreement, type DataRecord, type DeadLetter, type ImportedRecord } from '@mobilecs/domain';
 import {
   KafkaAdmin,
   KafkaConsumer,
@@ -636,21 +636,18 @@ export class Ingester {
     const text = boundRaw(message, 4096).raw;
     this.log.warn({ topic, partition, offset: m.offset, reason }, `${topic}/${partition}@${m.offset}: ${text}`);
     const raw = boundRaw(m.value, this.opts.deadLetterMaxRawBytes);
-    return {
-      topic: this.opts.topics.deadLetters,
-      key: topic,
-      value: JSON.stringify({
-        source: { topic, partition, offset: m.offset },
-        reason,
-        message: text,
-        key: m.key === null ? null : boundRaw(m.key, 1024).raw,
-        raw: m.value === null ? null : raw.raw,
-        rawBytes: raw.rawBytes,
-        rawSha256: raw.rawSha256,
-        ...(raw.truncated ? { truncated: true } : {}),
-        rejectedAt: new Date(this.now()).toISOString(),
-      }),
+    const letter: DeadLetter & Record<string, unknown> = {
+      source: { topic, partition, offset: m.offset },
+      reason,
+      message: text,
+      key: m.key === null ? null : boundRaw(m.key, 1024).raw,
+      raw: m.value === null ? null : raw.raw,
+      rawBytes: raw.rawBytes,
+      rawSha256: raw.rawSha256,
+      ...(raw.truncated ? { truncated: true } : {}),
+      rejectedAt: new Date(this.now()).toISOString(),
     };
+    return { topic: this.opts.topics.deadLetters, key: topic, value: deadLetterCodec.encode(letter) };
   }
 
   /** Finishes the batch in progress (its transaction commits), then leaves the group. */
