@@ -27,6 +27,15 @@ export {
 } from './messages/imported-record';
 export { dataRecordSchema, dataRecordCodec, type DataRecord, type DataRecordWire } from './messages/data-record';
 export {
+  deadLetterSchema,
+  deadLetterCodec,
+  lateRecordSchema,
+  lateRecordCodec,
+  type DeadLetter,
+  type LateRecord,
+  type LateRecordWire,
+} from './messages/dead-letter';
+export {
   AGGREGATE_TYPES,
   aggregateSchema,
   aggregateCodec,

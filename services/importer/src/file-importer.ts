@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { TextDecoder, getSystemErrorMessage } from 'node:util';
 import {
+  deadLetterCodec,
   DEFAULT_MAX_RAW_BYTES,
   boundRaw,
   checkNotInFuture,
@@ -193,7 +194,7 @@ async function reportUnreadable(err: UnreadableFileError, deps: FileImporterDeps
     errorCode: err.errorCode,
     rejectedAt: deps.now().toISOString(),
   };
-  await deps.publish([{ topic: deps.topics.deadLetters, key: err.file, value: JSON.stringify(letter) }]);
+  await deps.publish([{ topic: deps.topics.deadLetters, key: err.file, value: deadLetterCodec.encode(letter) }]);
   deps.metrics.filesRefused.inc({ reason: 'file-unreadable' });
   deps.log.warn({ file: err.file, reason: 'file-unreadable', errorCode: err.errorCode }, message);
   return { kind: 'unreadable', errorCode: err.errorCode };
@@ -295,7 +296,7 @@ async function refuse(
     ...(foundSha256 ? { foundSha256 } : {}),
     rejectedAt: deps.now().toISOString(),
   };
-  const messages: OutgoingMessage[] = [{ topic: deps.topics.deadLetters, key: file, value: JSON.stringify(letter) }];
+  const messages: OutgoingMessage[] = [{ topic: deps.topics.deadLetters, key: file, value: deadLetterCodec.encode(letter) }];
   let recorded: FileProgress | undefined;
   if (known.v === 2) {
     recorded = { ...known, reported: { reason, state }, updatedAt: letter.rejectedAt };
@@ -361,7 +362,7 @@ async function importFrom(path: string, file: string, start: Start, known: boole
       ...(invalidUtf8 ? { rawBase64: raw.bytes.subarray(0, DEFAULT_MAX_RAW_BYTES).toString('base64') } : {}),
       rejectedAt: deps.now().toISOString(),
     };
-    batch.push({ topic: deps.topics.deadLetters, key: file, value: JSON.stringify(letter) });
+    batch.push({ topic: deps.topics.deadLetters, key: file, value: deadLetterCodec.encode(letter) });
     pending.rejected++;
     pending.rejections.set(reason, (pending.rejections.get(reason) ?? 0) + 1);
     deps.log.warn({ file, line: raw.line, offset: raw.offset, reason }, letter.message);

@@ -1,7 +1,7 @@
 // Where the processor's outputs go (pure: no clock, no metrics, no I/O): data records
 // become Cassandra rows; aggregates, late records, dead letters, copies and changelog
 // entries become Kafka messages, grouped by the partition whose transaction carries them.
-import { aggregateCodec, dataRecordCodec, importedRecordCodec, stringifyExact, type DataPlanTrigger } from '@mobilecs/domain';
+import { aggregateCodec, dataRecordCodec, deadLetterCodec, importedRecordCodec, lateRecordCodec, stringifyExact, type DataPlanTrigger, type DeadLetter } from '@mobilecs/domain';
 import type { OutgoingMessage, TopicNames } from '@mobilecs/platform';
 import type { DuplicateOutput, StateChange, UsageOutput } from '@mobilecs/windowing';
 import type { StoredRow } from './data-record-store';
@@ -58,23 +58,25 @@ export function routeOutputs(
         counts.aggregates[o.aggregate.type] = (counts.aggregates[o.aggregate.type] ?? 0) + 1;
         break;
       case 'late':
-        add(o.partition, { topic: topics.dataRecordsLate, key: o.key, value: stringifyExact({ ...dataRecordCodec.toJson(o.record), reason: o.message }), timestamp: o.timestampMs });
+        add(o.partition, { topic: topics.dataRecordsLate, key: o.key, value: lateRecordCodec.encode({ ...o.record, reason: o.message }), timestamp: o.timestampMs });
         counts.late++;
         break;
-      case 'dead-letter':
+      case 'dead-letter': {
+        const recordLetter: DeadLetter & { record: unknown } = {
+          source: { topic: topics.incomingDataRecords, partition: o.partition, ...(o.record.offset !== undefined ? { offset: o.record.offset } : {}) },
+          reason: o.reason,
+          message: o.message,
+          record: importedRecordCodec.toJson(o.record),
+          rejectedAt: ctx.rejectedAt.toISOString(),
+        };
         add(o.partition, {
           topic: topics.deadLetters,
           key: topics.incomingDataRecords,
-          value: stringifyExact({
-            source: { topic: topics.incomingDataRecords, partition: o.partition, ...(o.record.offset !== undefined ? { offset: o.record.offset } : {}) },
-            reason: o.reason,
-            message: o.message,
-            record: importedRecordCodec.toJson(o.record),
-            rejectedAt: ctx.rejectedAt.toISOString(),
-          }),
+          value: deadLetterCodec.encode(recordLetter),
         });
         counts.deadLetters[o.reason] = (counts.deadLetters[o.reason] ?? 0) + 1;
         break;
+      }
       case 'duplicate':
         add(o.partition, duplicateLetter(ctx, o));
         counts.duplicates++;
@@ -112,16 +114,17 @@ export function duplicateLetter(ctx: RoutingContext, o: DuplicateOutput): Outgoi
   const message =
     `record ${o.record.internalRecordId} not counted again: billing period ${o.record.year}-${o.record.month} of agreement ${o.record.agreementId} ` +
     `already counts it, from ${describe(first)}; this copy came from ${describe(second)}`;
+  const letter: DeadLetter & { first: Where | null; record: unknown } = {
+    source: second ?? { topic, partition: o.partition },
+    reason: 'duplicate-record',
+    message,
+    first,
+    record: dataRecordCodec.toJson(o.record),
+    rejectedAt: ctx.rejectedAt.toISOString(),
+  };
   return {
     topic: ctx.topics.deadLetters,
     key: topic,
-    value: stringifyExact({
-      source: second ?? { topic, partition: o.partition },
-      reason: 'duplicate-record',
-      message,
-      first,
-      record: dataRecordCodec.toJson(o.record),
-      rejectedAt: ctx.rejectedAt.toISOString(),
-    }),
+    value: deadLetterCodec.encode(letter),
   };
 }

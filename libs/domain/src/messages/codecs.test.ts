@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { aggregateCodec, type Aggregate } from './aggregate';
 import { agreementCodec, javaAgreementCodec } from './agreement';
 import { dataRecordCodec } from './data-record';
+import { deadLetterCodec, lateRecordCodec } from './dead-letter';
 import { importedRecordCodec } from './imported-record';
 import { MessageEncodeError } from '../errors';
 
@@ -132,5 +133,23 @@ describe('Aggregate codec', () => {
 
   it('rejects an unknown type', () => {
     expect(aggregateCodec.fromJson({ ...aggregateCodec.toJson(aggregate), type: 'WHATEVER' }).ok).toBe(false);
+  });
+});
+
+describe('dead letters and late records (one codec per topic)', () => {
+  it('a dead letter keeps the fields of its reason; the envelope is checked on the way out', () => {
+    const line = { source: { file: 'a.csv', line: 3, offset: 120 }, reason: 'malformed-line', message: 'a.csv:3: bad', raw: 'x;y', rawBytes: 3, rejectedAt: '2026-12-04T00:00:00.000Z' };
+    const decoded = deadLetterCodec.decode(deadLetterCodec.encode(line));
+    expect(decoded.ok && decoded.value).toEqual(line);
+    const kafka = { source: { topic: 'agreements', partition: 1, offset: '42' }, reason: 'key-mismatch', message: 'm', key: 'k', rejectedAt: '2026-12-04T00:00:00.000Z' };
+    expect(JSON.parse(deadLetterCodec.encode(kafka))).toEqual(kafka);
+    expect(() => deadLetterCodec.encode({ ...kafka, source: { topic: 'agreements', partition: -1 } })).toThrow(/DeadLetter/);
+    expect(() => deadLetterCodec.encode({ ...kafka, rejectedAt: 'yesterday' })).toThrow(/rejectedAt/);
+    expect(deadLetterCodec.decode('{"reason":"x"}').ok).toBe(false);
+    const late = { agreementId: '0b12c601-9287-3f5c-a78c-df508fe0f889', year: 2020, month: 1, recordedAt: Date.parse('2020-01-31T23:00:00Z'), internalRecordId: '8aae90a1-c2e7-33e5-9fab-f8f3e1900906', recordedBytes: 9_007_199_254_740_993n, reason: 'closed' };
+    const text = lateRecordCodec.encode(late);
+    expect(text).toContain('"recordedBytes":9007199254740993');
+    const back = lateRecordCodec.decode(text);
+    expect(back.ok && back.value).toEqual(late);
   });
 });
