@@ -1,12 +1,11 @@
 import { agreementCodec, boundRaw, deadLetterCodec, importedRecordCodec, parseExact, type Agreement, type DataRecord, type DeadLetter, type ImportedRecord } from '@mobilecs/domain';
 import {
-  KafkaAdmin,
-  KafkaConsumer,
   LogRateLimiter,
   ProducerFencedError,
-  restoreChangelog,
   type BatchContext,
   type KafkaConnection,
+  type KafkaConsumerPort,
+  type KafkaOffsetsAdminPort,
   type Logger,
   type MessageBatch,
   type OutgoingMessage,
@@ -20,11 +19,11 @@ import {
   type UsageOutput,
   type UsageProcessorConfig,
 } from '@mobilecs/windowing';
-import type { DataRecordStore } from './data-record-store';
 import { failureKind, retryDelayMs } from './failure-kind';
 import type { IngesterMetrics } from './ingester-metrics';
 import { routeOutputs, type RoutedOutputs } from './output-routing';
 import { PartitionTask, type InputProgress } from './partition-task';
+import { kafkaPorts, type IngesterPorts, type RecordStorePort } from './ports';
 
 export interface IngesterOptions {
   kafka: KafkaConnection;
@@ -43,6 +42,8 @@ export interface IngesterOptions {
   deadLetterMaxRawBytes: number;
   /** Wall clock (injected so tests and replays can control it). */
   now?: () => number;
+  /** Kafka as the ingester uses it; default: platform's Kafka classes on `kafka` (tests pass fakes). */
+  ports?: IngesterPorts;
 }
 
 const tpKey = (topic: string, partition: number) => `${topic}/${partition}`;
@@ -87,8 +88,9 @@ function describeError(err: unknown): string {
 export class Ingester {
   private processor: UsageProcessor;
   private readonly mutex: Mutex;
-  private consumer: KafkaConsumer | undefined;
-  private admin: KafkaAdmin | undefined;
+  private consumer: KafkaConsumerPort | undefined;
+  private admin: KafkaOffsetsAdminPort | undefined;
+  private readonly ports: IngesterPorts;
   /** One task per assigned input partition: everything kept per partition (revoke = drop it). */
   private tasks = new Map<number, PartitionTask>();
   private readonly logLimiter = new LogRateLimiter(30_000);
@@ -99,18 +101,19 @@ export class Ingester {
 
   constructor(
     private readonly opts: IngesterOptions,
-    private readonly store: DataRecordStore,
+    private readonly store: RecordStorePort,
     private readonly metrics: IngesterMetrics,
     private readonly log: Logger,
   ) {
     this.processor = new UsageProcessor(opts.processor);
     this.now = opts.now ?? Date.now;
+    this.ports = opts.ports ?? kafkaPorts(opts.kafka);
     this.mutex = new Mutex(this.now);
   }
 
   async start(): Promise<void> {
-    this.admin = await KafkaAdmin.connect(this.opts.kafka);
-    this.consumer = await KafkaConsumer.connect(this.opts.kafka, {
+    this.admin = await this.ports.connectAdmin();
+    this.consumer = await this.ports.connectConsumer({
       groupId: this.opts.groupId,
       readCommitted: true,
       fromBeginning: true,
@@ -168,7 +171,7 @@ export class Ingester {
         await task?.releaseProducer();
       }
     }
-    for (const p of next) if (!this.tasks.has(p)) this.tasks.set(p, new PartitionTask(p, this.now(), this.opts.kafka, this.opts.transactionalIdPrefix));
+    for (const p of next) if (!this.tasks.has(p)) this.tasks.set(p, new PartitionTask(p, this.now(), this.opts.transactionalIdPrefix, (q, id) => this.ports.connectProducer(q, id)));
     this.log.info({ partitions: this.assignedPartitions(), revoked }, 'partitions assigned');
   }
 
@@ -185,8 +188,7 @@ export class Ingester {
       // Logged with key and reason (the first few per restore), not only counted.
       if (++problems <= 10) this.log.warn({ key, reason }, `changelog entry ${JSON.stringify(key)} not restored: ${reason}`);
     };
-    const { records } = await restoreChangelog(
-      this.opts.kafka,
+    const { records } = await this.ports.restoreChangelog(
       producers[0]!,
       this.opts.changelogTopic,
       (m) => {

@@ -1,7 +1,7 @@
 // One task per assigned input partition, as in Kafka Streams: everything the ingester
 // keeps for partition p of the co-partitioned inputs lives here, including the
 // transactional producer of p, so that a revoke drops the task and nothing is left behind.
-import { KafkaTransactionalProducer, type KafkaConnection } from '@mobilecs/platform';
+import type { KafkaTransactionalProducerPort } from '@mobilecs/platform';
 
 /** What the ingester knows of one input topic-partition (p of `agreements` or of `incoming-data-records`). */
 export class InputProgress {
@@ -61,13 +61,13 @@ export class PartitionTask {
   /** Records paused until this partition's agreements have been read to their end, since when. */
   waitingForAgreementsSince: number | undefined;
   readonly health: PartitionHealth;
-  private producerPromise: Promise<KafkaTransactionalProducer> | undefined;
+  private producerPromise: Promise<KafkaTransactionalProducerPort> | undefined;
 
   constructor(
     readonly partition: number,
     now: number,
-    private readonly kafka: KafkaConnection,
     private readonly transactionalIdPrefix: string,
+    private readonly connectProducer: (partition: number, transactionalId: string) => Promise<KafkaTransactionalProducerPort>,
   ) {
     this.health = { progressAt: now, lagging: false, failures: 0 };
   }
@@ -77,9 +77,9 @@ export class PartitionTask {
    * recommends without KIP-447: whoever takes over a partition initialises its
    * transactional id, which aborts the previous owner's open transaction and fences it.
    */
-  producer(): Promise<KafkaTransactionalProducer> {
+  producer(): Promise<KafkaTransactionalProducerPort> {
     if (!this.producerPromise) {
-      const p = KafkaTransactionalProducer.connect({ ...this.kafka, clientId: `${this.kafka.clientId}-p${this.partition}` }, `${this.transactionalIdPrefix}-${this.partition}`);
+      const p = this.connectProducer(this.partition, `${this.transactionalIdPrefix}-${this.partition}`);
       this.producerPromise = p;
       p.catch(() => {
         if (this.producerPromise === p) this.producerPromise = undefined;

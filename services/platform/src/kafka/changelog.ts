@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { KafkaAdmin } from './admin';
 import { KafkaConsumer } from './consumer';
-import type { KafkaTransactionalProducer } from './producer';
+import type { KafkaTransactionalProducerPort } from './ports';
 import type { IncomingMessage, KafkaConnection } from './types';
 
 /** Key of the marker records; compaction keeps only the latest one per partition. */
@@ -16,7 +16,7 @@ export const RESTORE_MARKER_KEY = '__mobilecs_restore_marker__';
  */
 export async function restoreChangelog(
   conn: KafkaConnection,
-  producer: KafkaTransactionalProducer,
+  producer: KafkaTransactionalProducerPort,
   topic: string,
   onRecord: (message: IncomingMessage) => void,
   opts: { partitions?: number[]; timeoutMs?: number } = {},

@@ -1,5 +1,6 @@
 export * from './types';
 export * from './errors';
+export type { KafkaTransactionPort, KafkaTransactionalProducerPort, KafkaOffsetsAdminPort, KafkaConsumerPort } from './ports';
 export { setKafkaLogSink, type KafkaLogSink } from './client';
 export { KafkaAdmin } from './admin';
 export { KafkaProducer, KafkaTransactionalProducer, KafkaTransaction } from './producer';

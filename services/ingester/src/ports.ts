@@ -1,0 +1,38 @@
+// What the Ingester needs from Kafka and Cassandra, as ports: the real ones are the
+// platform classes (kafkaPorts) and DataRecordStore; the shell's unit tests put
+// in-memory fakes in their place (src/testing/), as Kafka Streams' TopologyTestDriver does.
+import {
+  KafkaAdmin,
+  KafkaConsumer,
+  KafkaTransactionalProducer,
+  restoreChangelog,
+  type ConsumerOptions,
+  type IncomingMessage,
+  type KafkaConnection,
+  type KafkaConsumerPort,
+  type KafkaOffsetsAdminPort,
+  type KafkaTransactionalProducerPort,
+} from '@mobilecs/platform';
+import type { DataRecordStore } from './data-record-store';
+
+export interface IngesterPorts {
+  connectAdmin(): Promise<KafkaOffsetsAdminPort>;
+  connectConsumer(opts: ConsumerOptions): Promise<KafkaConsumerPort>;
+  /** The transactional producer of input partition `partition`; initialising it fences an older one with the same id. */
+  connectProducer(partition: number, transactionalId: string): Promise<KafkaTransactionalProducerPort>;
+  /** Reads `topic`'s partitions up to a marker `producer` commits (see platform's restoreChangelog). */
+  restoreChangelog(producer: KafkaTransactionalProducerPort, topic: string, onRecord: (message: IncomingMessage) => void, opts: { partitions: number[] }): Promise<{ records: number }>;
+}
+
+/** The DataRecordStore methods the Ingester calls. */
+export type RecordStorePort = Pick<DataRecordStore, 'storedCopies' | 'writeAll' | 'deleteAll'>;
+
+/** The real ports: platform's Kafka classes on `kafka`. */
+export function kafkaPorts(kafka: KafkaConnection): IngesterPorts {
+  return {
+    connectAdmin: () => KafkaAdmin.connect(kafka),
+    connectConsumer: (opts) => KafkaConsumer.connect(kafka, opts),
+    connectProducer: (partition, transactionalId) => KafkaTransactionalProducer.connect({ ...kafka, clientId: `${kafka.clientId}-p${partition}` }, transactionalId),
+    restoreChangelog: (producer, topic, onRecord, opts) => restoreChangelog(kafka, producer, topic, onRecord, opts),
+  };
+}
