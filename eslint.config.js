@@ -21,7 +21,7 @@ export default tseslint.config(
     // Test helpers (@mobilecs/windowing/testing) are for tests only: production code of the
     // libs and services must not import them.
     files: ['libs/*/src/**/*.ts', 'services/*/src/**/*.ts'],
-    ignores: ['**/*.test.ts', 'libs/*/src/testing/**'],
+    ignores: ['**/*.test.ts', 'libs/*/src/testing/**', 'services/*/src/testing/**'],
     rules: {
       'no-restricted-imports': [
         'error',

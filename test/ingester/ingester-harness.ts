@@ -1,11 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { Partitioners, type PartitionMetadata } from 'kafkajs';
-import { join } from 'node:path';
 import {
   agreementCodec,
   importedRecordCodec,
-  parseDataRecordLine,
-  toImportedRecord,
   type Agreement,
   type ImportedRecord,
 } from '@mobilecs/domain';
@@ -22,27 +18,9 @@ import {
 import { serverEnv, testServers, uniqueName, uniqueTopicNames } from '../support/servers';
 import { ServiceProcess } from '../support/service-process';
 import { sumSamples } from '../support/prometheus-text';
-import { fixtureDir, fixtureFile } from '../support/seed-example';
 import { readTopic } from '../support/topic-reader';
 
-export function fixtureAgreement(): Agreement {
-  const line = readFileSync(join(fixtureDir, 'agreements.jsonl'), 'utf8').trim();
-  const a = agreementCodec.decode(line);
-  if (!a.ok) throw a.error;
-  return a.value;
-}
-
-export function fixtureRecords(): ImportedRecord[] {
-  const text = readFileSync(join(fixtureDir, fixtureFile), 'utf8');
-  return text
-    .trim()
-    .split('\n')
-    .map((l, i) => {
-      const r = parseDataRecordLine(l);
-      if (!r.ok) throw r.error;
-      return toImportedRecord(r.value, { file: 'fixture.csv', line: i + 1 });
-    });
-}
+export { fixtureAgreement, fixtureRecords } from '../support/seed-example';
 
 /** One isolated ingester setup: own topics, changelog, group, transactional ids and keyspace. */
 export class IngesterHarness {

@@ -3,7 +3,7 @@
 // timestamp and the JSON value of system.md §2. One reader for every suite that checks it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { internalRecordId, parseTimestamp } from '@mobilecs/domain';
+import { agreementCodec, internalRecordId, parseDataRecordLine, parseTimestamp, toImportedRecord, type Agreement, type ImportedRecord } from '@mobilecs/domain';
 
 export const fixtureDir = join(import.meta.dirname, '..', 'fixtures', 'seed-example');
 export const fixtureFile = 'idr_000_2020-01-02_1349856c-14bb-33a0-ae31-b3df49201961.csv';
@@ -52,6 +52,27 @@ export function parseRecordLines(text: string): FileRecord[] {
 }
 
 export const fixtureRecordLines = (): FileRecord[] => parseRecordLines(readFileSync(join(fixtureDir, fixtureFile), 'utf8'));
+
+/** The fixture's agreement, decoded. */
+export function fixtureAgreement(): Agreement {
+  const line = readFileSync(join(fixtureDir, 'agreements.jsonl'), 'utf8').trim();
+  const a = agreementCodec.decode(line);
+  if (!a.ok) throw a.error;
+  return a.value;
+}
+
+/** The fixture's records as the importer publishes them (30 in January, 1 in February). */
+export function fixtureRecords(): ImportedRecord[] {
+  const text = readFileSync(join(fixtureDir, fixtureFile), 'utf8');
+  return text
+    .trim()
+    .split('\n')
+    .map((l, i) => {
+      const r = parseDataRecordLine(l);
+      if (!r.ok) throw r.error;
+      return toImportedRecord(r.value, { file: 'fixture.csv', line: i + 1 });
+    });
+}
 
 export function expectedAggregates(): ExpectedAggregate[] {
   return readFileSync(join(fixtureDir, 'expected-aggregates.jsonl'), 'utf8')
