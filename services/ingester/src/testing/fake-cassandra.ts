@@ -57,6 +57,8 @@ export class FakeCassandra {
   private failure: () => Error = () => new Error('All host(s) tried for query failed (fake Cassandra is down)');
   /** Requests received (failed ones included). */
   requests = 0;
+  /** Called before each request is served (e.g. to start a rebalance while a batch is in flight). */
+  beforeRequest: (() => void) | undefined;
 
   /** The next `n` requests fail (reads and writes alike). */
   failNext(n: number, error?: () => Error): void {
@@ -70,6 +72,7 @@ export class FakeCassandra {
 
   private check(): void {
     this.requests++;
+    this.beforeRequest?.();
     if (this.failuresLeft > 0) {
       this.failuresLeft--;
       throw this.failure();
