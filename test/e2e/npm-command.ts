@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { repoRoot } from '../../infra/src/paths';
+import { survivors, type ProcessInfo } from '../support/process-tree';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -54,4 +55,20 @@ export class Command {
       await sleep(250);
     }
   }
+}
+
+/**
+ * After a suite that failed half-way: kills every process seen under npm start that is
+ * still alive, and npm start's process group, so that nothing outlives the suite.
+ */
+export async function killLeftovers(seen: ProcessInfo[], system: Command | undefined): Promise<void> {
+  for (const p of survivors(seen)) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  if (system?.alive && system.child.pid) process.kill(-system.child.pid, 'SIGKILL');
+  await sleep(500);
 }

@@ -13,7 +13,7 @@ import type { KafkaConnection } from '@mobilecs/platform';
 import { processTree, survivors, type ProcessInfo } from '../support/process-tree';
 import { februaryMessages, fixtureFile, januaryMessages, parseRecordLines, type ExpectedMessage } from '../support/seed-example';
 import { readTopic } from '../support/topic-reader';
-import { Command, freePort, sleep } from './npm-command';
+import { Command, freePort, killLeftovers, sleep } from './npm-command';
 
 const AGREEMENT_1 = '0b12c601-9287-3f5c-a78c-df508fe0f889';
 const AGREEMENT_2 = '98519208-a495-3964-81c2-b693eeba892f';
@@ -27,15 +27,7 @@ describe('npm start twice on the same data, then npm start -- --fresh', () => {
 
   afterAll(async () => {
     // Only when the test failed half-way: nothing may outlive the suite.
-    for (const p of survivors(seen)) {
-      try {
-        process.kill(p.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    if (system?.alive && system.child.pid) process.kill(-system.child.pid, 'SIGKILL');
-    await sleep(500);
+    await killLeftovers(seen, system);
     rmSync(infraDir, { recursive: true, force: true });
   });
 

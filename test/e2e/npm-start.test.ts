@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { processTree, survivors, type ProcessInfo } from '../support/process-tree';
 import { februaryMessages, januaryMessages, parseRecordLines, type ExpectedMessage } from '../support/seed-example';
-import { Command, freePort, sleep } from './npm-command';
+import { Command, freePort, killLeftovers, sleep } from './npm-command';
 
 /** The console consumer's lines (timestamp, partition, offset, key, value; tab-separated) as messages. */
 function consumerMessages(lines: string[]): ExpectedMessage[] {
@@ -33,15 +33,7 @@ describe('npm start on a fresh system, the walkthrough by hand, then Ctrl-C', ()
 
   afterAll(async () => {
     // Only when the test failed half-way: nothing may outlive the suite.
-    for (const p of survivors(seen)) {
-      try {
-        process.kill(p.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    if (system?.alive && system.child.pid) process.kill(-system.child.pid, 'SIGKILL');
-    await sleep(500);
+    await killLeftovers(seen, system);
     rmSync(infraDir, { recursive: true, force: true });
     rmSync(incomingDir, { recursive: true, force: true });
   });
