@@ -35,7 +35,12 @@ class System {
 
   sample(): ProcessInfo[] {
     const now = this.command.child.pid ? processTree(this.command.child.pid) : [];
-    for (const p of now) this.seenByKey.set(`${p.pid}/${p.startTicks}`, p);
+    for (const p of now) {
+      // A killed process not yet reaped is a zombie with an empty command line: keep what
+      // it was seen as before, or a sample in that instant would forget which service it was.
+      const key = `${p.pid}/${p.startTicks}`;
+      if (p.command !== '' || !this.seenByKey.has(key)) this.seenByKey.set(key, p);
+    }
     return now;
   }
 
