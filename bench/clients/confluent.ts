@@ -54,7 +54,7 @@ class ConfluentConsumer implements BenchConsumer {
         const messages: IncomingMessage[] = batch.messages.map((m) => ({
           topic: batch.topic,
           partition: batch.partition,
-          offset: m.offset,
+          offset: BigInt(m.offset),
           key: m.key ? m.key.toString('utf8') : null,
           value: m.value,
           timestamp: Number(m.timestamp),
@@ -87,7 +87,7 @@ function byTopic(messages: OutgoingMessage[]) {
 
 function offsetsByTopic(offsets: TopicPartitionOffset[]) {
   const topics = new Map<string, { partition: number; offset: string }[]>();
-  for (const o of offsets) topics.set(o.topic, [...(topics.get(o.topic) ?? []), { partition: o.partition, offset: o.offset }]);
+  for (const o of offsets) topics.set(o.topic, [...(topics.get(o.topic) ?? []), { partition: o.partition, offset: o.offset.toString() }]);
   return [...topics].map(([topic, partitions]) => ({ topic, partitions }));
 }
 

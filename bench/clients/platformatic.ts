@@ -139,7 +139,7 @@ function toIncoming(m: PMessage): IncomingMessage {
   return {
     topic: m.topic,
     partition: m.partition,
-    offset: m.offset.toString(),
+    offset: m.offset,
     key: m.key ? m.key.toString('utf8') : null,
     value: m.value ?? null,
     timestamp: Number(m.timestamp),

@@ -50,9 +50,9 @@ function nextOffsets(messages: IncomingMessage[]): TopicPartitionOffset[] {
   const last = new Map<string, TopicPartitionOffset>();
   for (const m of messages) {
     const key = `${m.topic}\u0000${m.partition}`;
-    const next = (BigInt(m.offset) + 1n).toString();
+    const next = m.offset + 1n;
     const known = last.get(key);
-    if (!known || BigInt(known.offset) < BigInt(next)) last.set(key, { topic: m.topic, partition: m.partition, offset: next });
+    if (!known || known.offset < next) last.set(key, { topic: m.topic, partition: m.partition, offset: next });
   }
   return [...last.values()];
 }

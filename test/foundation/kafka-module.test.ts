@@ -50,12 +50,12 @@ describe('our Kafka module against the real broker', () => {
     const producer = await KafkaTransactionalProducer.connect(conn, uniqueName('txid'));
     await producer.inTransaction(async (tx) => {
       await tx.send([{ topic, key: 'a', value: 'committed-1' }]);
-      await tx.sendOffsets(group, [{ topic: input, partition: 1, offset: '42' }]);
+      await tx.sendOffsets(group, [{ topic: input, partition: 1, offset: 42n }]);
     });
     await expect(
       producer.inTransaction(async (tx) => {
         await tx.send([{ topic, key: 'a', value: 'aborted' }]);
-        await tx.sendOffsets(group, [{ topic: input, partition: 1, offset: '99' }]);
+        await tx.sendOffsets(group, [{ topic: input, partition: 1, offset: 99n }]);
         throw new Error('processing failed');
       }),
     ).rejects.toThrow('processing failed');
@@ -69,7 +69,7 @@ describe('our Kafka module against the real broker', () => {
     expect(everything.map((m) => m.value?.toString())).toContain('aborted');
     // Offsets sent in the committed transaction are the group's; the aborted ones are not.
     const offsets = await admin.committedOffsets(group, input);
-    expect(offsets.find((o) => o.partition === 1)?.offset).toBe('42');
+    expect(offsets.find((o) => o.partition === 1)?.offset).toBe(42n);
   });
 
   it('fences a zombie: an older producer with the same transactional id can no longer commit', async () => {

@@ -107,7 +107,7 @@ describe('ingester dead letters (real Kafka + Cassandra)', () => {
         const d = letters[0]!;
         expect(d.key).toBe(topic);
         const v = parse(d);
-        expect(v.source).toEqual({ topic, partition, offset: source!.offset });
+        expect(v.source).toEqual({ topic, partition, offset: source!.offset.toString() });
         expect(v.reason).toBe(b.reason);
         expect(typeof v.message).toBe('string');
         expect(v.message).toContain(b.mentions);

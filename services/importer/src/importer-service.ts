@@ -1,18 +1,13 @@
 import { mkdir, rename } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import {
-  type KafkaConnection,
-  KafkaTransactionalProducer,
-  type Logger,
-  restoreChangelog,
-  retry,
-} from '@mobilecs/platform';
+import { type KafkaTransactionalProducerPort, type Logger, retry } from '@mobilecs/platform';
 import type { ImporterConfig } from './config';
 import { importFile, type FileImportOutcome, type FileImporterDeps } from './file-importer';
 import { ImportProgressBook } from './import-progress';
 import type { ImporterMetrics } from './importer-metrics';
 import { IncomingFolder } from './incoming-folder';
 import { nameFilter } from './name-filter';
+import type { ImporterPorts } from './ports';
 import { WorkQueue } from './work-queue';
 
 /**
@@ -24,7 +19,7 @@ export class ImporterService {
   private readonly book = new ImportProgressBook();
   /** Notes already given in this process (e.g. "waiting for the newline of …"). */
   private readonly notes = new Set<string>();
-  private producer: KafkaTransactionalProducer | undefined;
+  private producer: KafkaTransactionalProducerPort | undefined;
   private folder: IncomingFolder | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
@@ -35,20 +30,24 @@ export class ImporterService {
 
   constructor(
     private readonly config: ImporterConfig,
-    private readonly kafka: KafkaConnection,
+    private readonly ports: ImporterPorts,
     private readonly metrics: ImporterMetrics,
     private readonly log: Logger,
     private readonly onFatal: (err: unknown) => void,
+    /** The wall clock (a dead letter's time, the future-tolerance check). */
+    private readonly now: () => Date = () => new Date(),
+    /** First wait before importing a file again after a failure (doubles up to 30 s). */
+    private readonly retryDelayMs = 1000,
   ) {}
 
   async start(): Promise<void> {
     await mkdir(this.config.INCOMING_DATA_RECORDS_DIR, { recursive: true });
     if (this.config.IMPORTER_ARCHIVE_DIR) await mkdir(this.config.IMPORTER_ARCHIVE_DIR, { recursive: true });
     // Initialising the transactional id aborts whatever a previous incarnation left open.
-    this.producer = await KafkaTransactionalProducer.connect(this.kafka, this.config.IMPORTER_TRANSACTIONAL_ID);
-    const { records } = await restoreChangelog(this.kafka, this.producer, this.config.TOPIC_IMPORTER_PROGRESS, (m) => {
+    this.producer = await this.ports.connectProducer(this.config.IMPORTER_TRANSACTIONAL_ID);
+    const { records } = await this.ports.restoreChangelog(this.producer, this.config.TOPIC_IMPORTER_PROGRESS, (m) => {
       const problem = this.book.apply(m.key, m.value);
-      if (problem) this.log.warn({ offset: m.offset }, problem);
+      if (problem) this.log.warn({ key: m.key, offset: m.offset, reason: problem }, problem);
     });
     this.log.info({ records, files: this.book.size }, 'import progress restored');
     this.folder = new IncomingFolder(
@@ -95,7 +94,7 @@ export class ImporterService {
         // the importer stops. A file it cannot read is no error here: importFile reports it.
         outcome = await retry(() => importFile(path, this.deps()), {
           what: `importing ${file}`,
-          initialDelayMs: 1000,
+          initialDelayMs: this.retryDelayMs,
           maxDelayMs: 30_000,
           signal: this.stopSignal.signal,
           onRetry: ({ err, delayMs }) => this.log.error({ err, file, retryInMs: delayMs }, `importing ${file} failed; retrying`),
@@ -130,7 +129,7 @@ export class ImporterService {
       transactionLines: this.config.IMPORTER_TRANSACTION_LINES,
       maxLineBytes: this.config.IMPORTER_MAX_LINE_BYTES,
       futureToleranceMs: this.config.EVENT_TIME_FUTURE_TOLERANCE_MS,
-      now: () => new Date(),
+      now: this.now,
       stopping: () => this.stopping,
       firstTime: (note) => this.firstTime(note),
     };

@@ -2,6 +2,7 @@ import { KafkaAdmin, ProducerFencedError, runService } from '@mobilecs/platform'
 import { loadImporterConfig } from './config';
 import { importerMetrics } from './importer-metrics';
 import { ImporterService } from './importer-service';
+import { kafkaImporterPorts } from './ports';
 
 // Filled in as start-up proceeds; the health checks look at what is there.
 const live: { service?: ImporterService; admin?: KafkaAdmin } = {};
@@ -36,7 +37,7 @@ void runService({
     const admin = await KafkaAdmin.connect(kafka);
     live.admin = admin;
     onShutdown(() => admin.disconnect().catch(() => undefined));
-    const service = new ImporterService(config, kafka, importerMetrics(registry), log, (err) => {
+    const service = new ImporterService(config, kafkaImporterPorts(kafka), importerMetrics(registry), log, (err) => {
       const fenced = err instanceof ProducerFencedError;
       log.fatal({ err }, fenced ? 'another importer with the same transactional id took over: exiting' : 'the importer cannot continue: exiting');
       void shutdown(fenced ? 'fenced' : 'fatal', 1);

@@ -124,7 +124,7 @@ export class Ingester {
     await this.consumer.subscribe([this.opts.topics.agreements, this.opts.topics.incomingDataRecords]);
     await this.consumer.run({
       autoResolve: false,
-      onPassed: (to) => this.inputOf(to.topic, to.partition)?.notePassed(BigInt(to.offset)),
+      onPassed: (to) => this.inputOf(to.topic, to.partition)?.notePassed(to.offset),
       onAssignment: (tps) => this.mutex.run('a rebalance', () => this.onAssignment(tps.map((t) => t.partition))),
       eachBatch: (batch, ctx) => this.mutex.run(`a batch of ${batch.topic}/${batch.partition}`, () => this.onBatch(batch, ctx)),
     });
@@ -211,8 +211,8 @@ export class Ingester {
     const committed = await this.admin!.committedOffsets(this.opts.groupId, this.opts.topics.incomingDataRecords);
     const committedAgreements = await this.admin!.committedOffsets(this.opts.groupId, this.opts.topics.agreements);
     const at = (list: typeof committed, p: number) => {
-      const o = list.find((c) => c.partition === p)?.offset ?? '-1';
-      return o === '-1' ? 0n : BigInt(o);
+      const o = list.find((c) => c.partition === p)?.offset ?? -1n;
+      return o < 0n ? 0n : o;
     };
     for (const t of missing) {
       t.records.restoredAt(at(committed, t.partition));
@@ -232,7 +232,7 @@ export class Ingester {
     const progress = isAgreements ? task.agreements : task.records;
     // A batch fetched before a seek may be delivered again: never count an offset twice.
     const position = progress.next;
-    let batch = position === undefined ? input : { ...input, messages: input.messages.filter((m) => BigInt(m.offset) >= position) };
+    let batch = position === undefined ? input : { ...input, messages: input.messages.filter((m) => m.offset >= position) };
     if (batch.messages.length === 0) return;
     // Uncommitted input in hand: the partition has work waiting until it commits.
     this.setLagging(p, true);
@@ -244,7 +244,7 @@ export class Ingester {
     }
     // Looking for the message that fails deterministically: one message per transaction.
     const isolateTo = progress.isolateUntil;
-    const isolating = isolateTo !== undefined && BigInt(first.offset) <= isolateTo;
+    const isolating = isolateTo !== undefined && first.offset <= isolateTo;
     if (isolateTo !== undefined && !isolating) progress.isolateUntil = undefined;
     if (isolating && batch.messages.length > 1) batch = { ...batch, messages: [first] };
     // Both end-offset look-ups in parallel: one round trip of waiting per batch, not two.
@@ -279,13 +279,13 @@ export class Ingester {
     const { outputs, deadLetters } = decoded;
     this.metrics.messagesIn.inc({ topic: isAgreements ? 'agreements' : 'incoming-data-records' }, batch.messages.length);
     const last = batch.messages[batch.messages.length - 1]!.offset;
-    const next = (BigInt(last) + 1n).toString();
-    progress.next = BigInt(next);
+    const next = last + 1n;
+    progress.next = next;
     // The whole fetch processed: what follows its last message in it (a transaction's
     // marker, aborted messages) is passed too — resolving the last message skips it.
     const wholeFetch = batch.messages.length === input.messages.length;
-    if (wholeFetch && BigInt(input.fetchedThrough) > BigInt(next)) progress.notePassed(BigInt(input.fetchedThrough));
-    if (!isAgreements) this.processor.setCaughtUp(p, progress.readThrough(BigInt(batch.highWatermark)));
+    if (wholeFetch && input.fetchedThrough > next) progress.notePassed(input.fetchedThrough);
+    if (!isAgreements) this.processor.setCaughtUp(p, progress.readThrough(batch.highWatermark));
     outputs.push(...this.processor.advance(wall));
     this.noteWatermarkMove(watermarkBefore, p);
     const result = await this.commit(outputs, deadLetters, { partition: p, topic: batch.topic, offset: next }, () => ctx.heartbeat());
@@ -360,7 +360,8 @@ export class Ingester {
         );
         continue;
       }
-      inputs.push({ value: decoded.value, offset: m.offset });
+      // The windowing library keeps offsets as decimal text (they travel in its changelog JSON).
+      inputs.push({ value: decoded.value, offset: m.offset.toString() });
     }
     return { inputs, deadLetters };
   }
@@ -381,12 +382,12 @@ export class Ingester {
     const progress = batch.topic === this.opts.topics.agreements ? task.agreements : task.records;
     if (batch.messages.length > 1) {
       const last = batch.messages[batch.messages.length - 1]!.offset;
-      progress.isolateUntil = BigInt(last);
+      progress.isolateUntil = last;
       this.log.warn({ topic: batch.topic, partition: p, from: first.offset, to: last, error: describeError(error) }, `${tp}: a batch failed deterministically (${describeError(error)}); retrying offsets ${first.offset}–${last} one message per transaction to isolate the cause`);
       this.consumer?.seek({ topic: batch.topic, partition: p, offset: first.offset });
       return;
     }
-    const next = (BigInt(first.offset) + 1n).toString();
+    const next = first.offset + 1n;
     try {
       // Rows the failed attempt wrote are not counted by any window: remove them first.
       await this.store.deleteAll(stored);
@@ -403,7 +404,7 @@ export class Ingester {
       this.backOff(batch.topic, p, err);
       return;
     }
-    progress.next = BigInt(next);
+    progress.next = next;
     this.consumer?.seek({ topic: batch.topic, partition: p, offset: next });
     this.onProgress(batch.topic, p);
   }
@@ -504,7 +505,7 @@ export class Ingester {
   private async agreementsReadToEnd(p: number): Promise<boolean> {
     const ends = await this.admin!.endOffsets(this.opts.topics.agreements);
     const task = this.tasks.get(p);
-    return task !== undefined && task.agreements.readThrough(BigInt(ends.find((e) => e.partition === p)?.offset ?? '0'));
+    return task !== undefined && task.agreements.readThrough(ends.find((e) => e.partition === p)?.offset ?? 0n);
   }
 
   private async resumeRecordsIfReady(partitions: number[]): Promise<void> {
@@ -525,8 +526,8 @@ export class Ingester {
     ]);
     // Lag for readiness: records or agreements not yet committed.
     for (const [p, task] of this.tasks) {
-      const recordEnd = BigInt(records.find((e) => e.partition === p)?.offset ?? '0');
-      const agreementEnd = BigInt(agreements.find((e) => e.partition === p)?.offset ?? '0');
+      const recordEnd = records.find((e) => e.partition === p)?.offset ?? 0n;
+      const agreementEnd = agreements.find((e) => e.partition === p)?.offset ?? 0n;
       this.setLagging(p, !task.records.readThrough(recordEnd) || !task.agreements.readThrough(agreementEnd));
     }
     this.applyCaughtUp(records);
@@ -537,7 +538,7 @@ export class Ingester {
     for (const e of ends) {
       const task = this.tasks.get(e.partition);
       if (!task) continue;
-      const caughtUp = task.records.readThrough(BigInt(e.offset));
+      const caughtUp = task.records.readThrough(e.offset);
       this.processor.setCaughtUp(e.partition, caughtUp);
       if (!caughtUp) this.setLagging(e.partition, true);
     }
@@ -569,7 +570,7 @@ export class Ingester {
   private async commit(
     outputs: UsageOutput[],
     deadLetters: OutgoingMessage[],
-    input: { partition: number; topic: string; offset: string } | undefined,
+    input: { partition: number; topic: string; offset: bigint } | undefined,
     keepAlive: () => Promise<void>,
   ): Promise<{ ok: true } | { ok: false; error: unknown; stored: DataRecord[] }> {
     const changes = this.processor.drainChanges();
@@ -633,13 +634,13 @@ export class Ingester {
    * deadLetterMaxRawBytes with its full length and SHA-256, so that the dead letter
    * always fits the topic whatever the input.
    */
-  private deadLetter(topic: string, partition: number, m: { offset: string; key: string | null; value: Buffer | null }, reason: string, message: string): OutgoingMessage {
+  private deadLetter(topic: string, partition: number, m: { offset: bigint; key: string | null; value: Buffer | null }, reason: string, message: string): OutgoingMessage {
     this.metrics.deadLetters.inc({ reason });
     const text = boundRaw(message, 4096).raw;
     this.log.warn({ topic, partition, offset: m.offset, reason }, `${topic}/${partition}@${m.offset}: ${text}`);
     const raw = boundRaw(m.value, this.opts.deadLetterMaxRawBytes);
     const letter: DeadLetter & Record<string, unknown> = {
-      source: { topic, partition, offset: m.offset },
+      source: { topic, partition, offset: m.offset.toString() },
       reason,
       message: text,
       key: m.key === null ? null : boundRaw(m.key, 1024).raw,

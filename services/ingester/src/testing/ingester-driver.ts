@@ -6,16 +6,27 @@ import { Registry } from 'prom-client';
 import { vi } from 'vitest';
 import { agreementCodec, importedRecordCodec, type Agreement, type ImportedRecord } from '@mobilecs/domain';
 import type { IncomingMessage, OutgoingMessage, TopicNames } from '@mobilecs/platform';
+import { FakeKafka, type FakeConsumer } from '@mobilecs/platform/testing';
 import { testProcessorConfig } from '@mobilecs/windowing/testing';
 import type { UsageProcessorConfig } from '@mobilecs/windowing';
 import { fixtureAgreement, fixtureRecords } from '../../../../test/support/seed-example';
 import { DataRecordStore } from '../data-record-store';
 import { Ingester } from '../ingester';
 import { ingesterMetrics } from '../ingester-metrics';
+import type { IngesterPorts } from '../ports';
 import { FakeCassandra } from './fake-cassandra';
-import { FakeKafka, type FakeConsumer } from './fake-kafka';
 
 export const TICK_MS = 1000;
+
+/** The ingester's ports on a fake Kafka. */
+function ingesterPorts(kafka: FakeKafka): IngesterPorts {
+  return {
+    connectAdmin: () => Promise.resolve(kafka.admin()),
+    connectConsumer: (opts) => Promise.resolve(kafka.connectConsumer(opts)),
+    connectProducer: (_partition, transactionalId) => Promise.resolve(kafka.initProducer(transactionalId)),
+    restoreChangelog: (producer, topic, onRecord, { partitions }) => kafka.restoreChangelog(producer, topic, onRecord, partitions),
+  };
+}
 
 export interface LogLine {
   level: number;
@@ -88,7 +99,7 @@ export class FakeServers {
         watermarkJumpMs: 400 * 86_400_000,
         deadLetterMaxRawBytes: 16_384,
         now: () => this.nowMs,
-        ports: this.kafka.ports(),
+        ports: ingesterPorts(this.kafka),
       },
       store,
       metrics,

@@ -134,16 +134,16 @@ export class KafkaAdmin {
     if (present.length > 0) await this.admin.deleteTopics({ topics: present });
   }
 
-  /** Committed offsets of a consumer group for one topic (offset '-1' = none). */
+  /** Committed offsets of a consumer group for one topic (offset -1n = none committed). */
   async committedOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]> {
     const res = await this.admin.fetchOffsets({ groupId, topics: [topic] });
-    return res.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })));
+    return res.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: BigInt(p.offset) })));
   }
 
   /** Latest offsets of a topic's partitions: the high watermarks, past any open transaction (see adminSeeingOpenTransactions). */
   async endOffsets(topic: string): Promise<TopicPartitionOffset[]> {
     const res = await this.admin.fetchTopicOffsets(topic);
-    return res.map((p) => ({ topic, partition: p.partition, offset: p.high }));
+    return res.map((p) => ({ topic, partition: p.partition, offset: BigInt(p.high) }));
   }
 
   /** Probes the group coordinator; throws while it is not available yet. */

@@ -21,19 +21,19 @@ export interface ConsumerOptions {
 export interface MessageBatch {
   topic: string;
   partition: number;
-  highWatermark: string;
+  highWatermark: bigint;
   /**
    * The offset after everything this fetch covered, transaction markers and aborted
    * messages included. Resolving the last message resolves up to here (kafkajs skips a
    * trailing marker that way, so it is never reported as passed on its own).
    */
-  fetchedThrough: string;
+  fetchedThrough: bigint;
   messages: IncomingMessage[];
 }
 
 export interface BatchContext {
   /** Marks messages up to `offset` as processed (the next fetch starts after it). */
-  resolveOffset(offset: string): void;
+  resolveOffset(offset: bigint): void;
   /** Keep the group membership alive during long work. */
   heartbeat(): Promise<void>;
 }
@@ -47,7 +47,7 @@ export interface RunOptions {
    * transactional messages): `offset` is the offset after them, `highWatermark` the end
    * seen by that fetch. Without it, a reader cannot tell such a gap from unread messages.
    */
-  onPassed?(to: TopicPartitionOffset, highWatermark: string): void;
+  onPassed?(to: TopicPartitionOffset, highWatermark: bigint): void;
   /** Resolve each batch's offsets when eachBatch returns (default true). */
   autoResolve?: boolean;
 }
@@ -102,8 +102,8 @@ export class KafkaConsumer {
       this.consumer.on(this.consumer.events.END_BATCH_PROCESS, (e) => {
         if (e.payload.batchSize !== 0) return;
         run.onPassed?.(
-          { topic: e.payload.topic, partition: e.payload.partition, offset: (BigInt(e.payload.lastOffset) + 1n).toString() },
-          e.payload.highWatermark,
+          { topic: e.payload.topic, partition: e.payload.partition, offset: BigInt(e.payload.lastOffset) + 1n },
+          BigInt(e.payload.highWatermark),
         );
       });
     }
@@ -118,12 +118,12 @@ export class KafkaConsumer {
           {
             topic: batch.topic,
             partition: batch.partition,
-            highWatermark: batch.highWatermark,
-            fetchedThrough: (BigInt(batch.lastOffset()) + 1n).toString(),
+            highWatermark: BigInt(batch.highWatermark),
+            fetchedThrough: BigInt(batch.lastOffset()) + 1n,
             messages: batch.messages.map((m) => ({
               topic: batch.topic,
               partition: batch.partition,
-              offset: m.offset,
+              offset: BigInt(m.offset),
               key: m.key ? m.key.toString('utf8') : null,
               value: m.value,
               timestamp: Number(m.timestamp),
@@ -132,7 +132,7 @@ export class KafkaConsumer {
           },
           {
             heartbeat: () => payload.heartbeat(),
-            resolveOffset: (offset) => payload.resolveOffset(offset),
+            resolveOffset: (offset) => payload.resolveOffset(offset.toString()),
           },
         );
       },
@@ -140,7 +140,7 @@ export class KafkaConsumer {
   }
 
   seek(to: TopicPartitionOffset): void {
-    this.consumer.seek({ topic: to.topic, partition: to.partition, offset: to.offset });
+    this.consumer.seek({ topic: to.topic, partition: to.partition, offset: to.offset.toString() });
   }
 
   pause(partitions: TopicPartition[]): void {

@@ -1,6 +1,6 @@
 // The Kafka operations a consume-transform-produce service needs, as interfaces: the
 // classes of this module implement them, and a service's unit tests can put in-memory
-// fakes in their place (see services/ingester/src/testing/fake-kafka.ts).
+// fakes in their place (@mobilecs/platform/testing: services/platform/src/testing/).
 import type { RunOptions } from './consumer';
 import type { OutgoingMessage, TopicPartition, TopicPartitionOffset } from './types';
 

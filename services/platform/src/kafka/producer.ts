@@ -100,7 +100,7 @@ export class KafkaTransaction {
     const topics = new Map<string, { partition: number; offset: string }[]>();
     for (const o of offsets) {
       const list = topics.get(o.topic) ?? [];
-      list.push({ partition: o.partition, offset: o.offset });
+      list.push({ partition: o.partition, offset: o.offset.toString() });
       topics.set(o.topic, list);
     }
     const request = { consumerGroupId, topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) };

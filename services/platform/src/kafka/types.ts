@@ -21,8 +21,8 @@ export interface OutgoingMessage {
 export interface IncomingMessage {
   topic: string;
   partition: number;
-  /** Offset as a decimal string: Kafka offsets are 64-bit. */
-  offset: string;
+  /** Kafka offsets are 64-bit: a bigint, never a number. */
+  offset: bigint;
   key: string | null;
   value: Buffer | null;
   timestamp: number;
@@ -35,8 +35,8 @@ export interface TopicPartition {
 }
 
 export interface TopicPartitionOffset extends TopicPartition {
-  /** The next offset to read (committed offset semantics). */
-  offset: string;
+  /** The next offset to read (committed offset semantics); 64-bit. */
+  offset: bigint;
 }
 
 export interface TopicSpec {

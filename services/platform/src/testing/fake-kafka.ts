@@ -1,9 +1,10 @@
-// An in-memory Kafka behind the ingester's ports (ports.ts), for unit tests of the shell
-// in the spirit of Kafka Streams' TopologyTestDriver: topics with partitions and offsets,
+// An in-memory Kafka behind platform's Kafka ports (kafka/ports.ts), for unit tests of the
+// services' shells in the spirit of Kafka Streams' TopologyTestDriver: topics with partitions and offsets,
 // transactions (messages and offsets visible to read_committed readers only on commit; an
 // abort leaves its messages and a marker as a gap), committed group offsets, consumers
 // the test drives batch by batch and rebalances by hand, fencing by transactional id, and
-// failures injected on purpose. Test-only: nothing in src/ outside tests imports it.
+// failures injected on purpose. Test-only: exported as @mobilecs/platform/testing, which
+// no production module imports.
 import { randomUUID } from 'node:crypto';
 import {
   ProducerFencedError,
@@ -18,8 +19,7 @@ import {
   type RunOptions,
   type TopicPartition,
   type TopicPartitionOffset,
-} from '@mobilecs/platform';
-import type { IngesterPorts } from '../ports';
+} from '../kafka';
 
 interface Txn {
   readonly transactionalId: string;
@@ -102,7 +102,7 @@ export class FakeKafka {
     const partition = m.partition ?? partitionOfKey(m.key, this.partitionCount(m.topic));
     const log = this.partitionLog(m.topic, partition);
     log.push({ key: m.key, value: toBuffer(m.value), timestamp: m.timestamp ?? 0, headers: m.headers ?? {}, ...(txn ? { txn } : {}) });
-    return { topic: m.topic, partition, offset: String(log.length - 1) };
+    return { topic: m.topic, partition, offset: BigInt(log.length - 1) };
   }
 
   /** Plain (non-transactional) sends, visible at once: what a test puts on the inputs. */
@@ -131,7 +131,7 @@ export class FakeKafka {
       const e = log[i]!;
       if (e.txn?.status === 'open') break;
       if (e.control || e.txn?.status === 'aborted') continue;
-      messages.push({ topic, partition, offset: String(i), key: e.key, value: e.value, timestamp: e.timestamp, headers: e.headers });
+      messages.push({ topic, partition, offset: BigInt(i), key: e.key, value: e.value, timestamp: e.timestamp, headers: e.headers });
     }
     // Markers right after the last message are passed with it, as a fetch would.
     while (i < log.length && log[i]!.control && log[i]!.txn?.status !== 'open') i++;
@@ -209,7 +209,7 @@ export class FakeKafka {
     for (const { group, offsets } of txn.offsets) {
       const g = this.groups.get(group) ?? new Map<string, bigint>();
       this.groups.set(group, g);
-      for (const o of offsets) g.set(tpKey(o.topic, o.partition), BigInt(o.offset));
+      for (const o of offsets) g.set(tpKey(o.topic, o.partition), o.offset);
     }
   }
 
@@ -228,22 +228,19 @@ export class FakeKafka {
     }
   }
 
-  /** The ingester's ports on this fake Kafka. */
-  ports(): IngesterPorts {
-    return {
-      connectAdmin: () => Promise.resolve(new FakeAdmin(this)),
-      connectConsumer: (opts) => {
-        const c = new FakeConsumer(this, opts);
-        this.consumers.push(c);
-        return Promise.resolve(c);
-      },
-      connectProducer: (_partition, transactionalId) => Promise.resolve(this.initProducer(transactionalId)),
-      restoreChangelog: (producer, topic, onRecord, { partitions }) => this.restore(producer, topic, onRecord, partitions),
-    };
+  admin(): KafkaOffsetsAdminPort {
+    return new FakeAdmin(this);
   }
 
-  /** platform's restoreChangelog on this fake: commit a marker with `producer`, read each partition up to it. */
-  private async restore(producer: KafkaTransactionalProducerPort, topic: string, onRecord: (m: IncomingMessage) => void, partitions: number[]): Promise<{ records: number }> {
+  /** A consumer-group member; the test drives it (assign, poll, drain). */
+  connectConsumer(opts: ConsumerOptions): FakeConsumer {
+    const c = new FakeConsumer(this, opts);
+    this.consumers.push(c);
+    return c;
+  }
+
+  /** platform's restoreChangelog on this fake: commit a marker with `producer`, read each partition (all by default) up to it. */
+  async restoreChangelog(producer: KafkaTransactionalProducerPort, topic: string, onRecord: (m: IncomingMessage) => void, partitions: number[] = [...Array(this.partitionCount(topic)).keys()]): Promise<{ records: number }> {
     if (partitions.length === 0) return { records: 0 };
     const marker = randomUUID();
     await producer.inTransaction((tx) => tx.send(partitions.map((partition) => ({ topic, partition, key: RESTORE_MARKER_KEY, value: marker }))));
@@ -309,12 +306,12 @@ class FakeAdmin implements KafkaOffsetsAdminPort {
   constructor(private readonly kafka: FakeKafka) {}
 
   endOffsets(topic: string): Promise<TopicPartitionOffset[]> {
-    return Promise.resolve(Array.from({ length: this.kafka.partitionCount(topic) }, (_, partition) => ({ topic, partition, offset: String(this.kafka.endOffset(topic, partition)) })));
+    return Promise.resolve(Array.from({ length: this.kafka.partitionCount(topic) }, (_, partition) => ({ topic, partition, offset: this.kafka.endOffset(topic, partition) })));
   }
 
   committedOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]> {
     return Promise.resolve(
-      Array.from({ length: this.kafka.partitionCount(topic) }, (_, partition) => ({ topic, partition, offset: String(this.kafka.committed(groupId, topic, partition) ?? -1n) })),
+      Array.from({ length: this.kafka.partitionCount(topic) }, (_, partition) => ({ topic, partition, offset: this.kafka.committed(groupId, topic, partition) ?? -1n })),
     );
   }
 
@@ -371,22 +368,22 @@ export class FakeConsumer implements KafkaConsumerPort {
       if (from === undefined || this.paused.has(k)) continue;
       const { messages, through } = this.kafka.fetch(tp.topic, tp.partition, from, this.kafka.maxBatchMessages);
       if (through === from) continue;
-      const highWatermark = String(this.kafka.endOffset(tp.topic, tp.partition));
+      const highWatermark = this.kafka.endOffset(tp.topic, tp.partition);
       if (messages.length === 0) {
         this.positions.set(k, through);
-        this.handlers.onPassed?.({ ...tp, offset: String(through) }, highWatermark);
+        this.handlers.onPassed?.({ ...tp, offset: through }, highWatermark);
         moved++;
         continue;
       }
       moved += messages.length;
       const last = messages[messages.length - 1]!.offset;
       await this.handlers.eachBatch(
-        { topic: tp.topic, partition: tp.partition, highWatermark, fetchedThrough: String(through), messages },
+        { topic: tp.topic, partition: tp.partition, highWatermark, fetchedThrough: through, messages },
         {
           heartbeat: () => Promise.resolve(),
           // Resolving the last message resolves what the fetch passed after it (kafkajs).
           resolveOffset: (offset) => {
-            if (this.positions.has(k)) this.positions.set(k, offset === last ? through : BigInt(offset) + 1n);
+            if (this.positions.has(k)) this.positions.set(k, offset === last ? through : offset + 1n);
           },
         },
       );
@@ -411,7 +408,7 @@ export class FakeConsumer implements KafkaConsumerPort {
 
   seek(to: TopicPartitionOffset): void {
     const k = tpKey(to.topic, to.partition);
-    if (this.positions.has(k)) this.positions.set(k, BigInt(to.offset));
+    if (this.positions.has(k)) this.positions.set(k, to.offset);
   }
 
   pause(partitions: TopicPartition[]): void {
