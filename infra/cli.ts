@@ -1,5 +1,5 @@
 // npm run infra:up | infra:down | infra:status | consume -- <topic> [options] | produce -- <topic> [options]
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { kafkaToolCommand } from './src/kafka-tools';
 import { kafkaBrokers } from './src/local-kafka';
 import { LocalServerError, localInfraStatus, startLocalInfra, stopLocalInfra } from './src/index';
@@ -30,33 +30,43 @@ function splitTimeout(args: string[]): { timeoutMs: number | undefined; rest: st
 
 class UsageError extends Error {}
 
+/**
+ * One of Kafka's console tools on `topic` against the brokers in use: `null` when the
+ * topic is missing (the caller prints its usage), otherwise the running JVM.
+ */
+async function startKafkaTool(mainClass: string, topic: string | undefined, toolArgs: string[], stdout: 'inherit' | 'pipe'): Promise<ChildProcess | null> {
+  if (!topic || topic.startsWith('-')) return null;
+  const brokers = process.env.KAFKA_BROKERS ?? kafkaBrokers.join(',');
+  const tool = await kafkaToolCommand(mainClass, ['--bootstrap-server', brokers, '--topic', topic, ...toolArgs]);
+  return spawn(tool.java, tool.args, { stdio: ['inherit', stdout, 'inherit'] });
+}
+
 async function consume(args: string[]): Promise<number> {
   const [topic, ...more] = args;
-  if (!topic || topic.startsWith('-')) {
+  const { timeoutMs, rest } = splitTimeout(more);
+  const child = await startKafkaTool(
+    'org.apache.kafka.tools.consumer.ConsoleConsumer',
+    topic,
+    [
+      '--from-beginning',
+      '--isolation-level',
+      'read_committed',
+      '--formatter-property',
+      'print.timestamp=true',
+      '--formatter-property',
+      'print.key=true',
+      '--formatter-property',
+      'print.partition=true',
+      '--formatter-property',
+      'print.offset=true',
+      ...rest,
+    ],
+    timeoutMs === undefined ? 'inherit' : 'pipe',
+  );
+  if (!child) {
     console.error('usage: npm run consume -- <topic> [--max-messages N] [--timeout-ms N] [more kafka-console-consumer options]');
     return 2;
   }
-  const { timeoutMs, rest } = splitTimeout(more);
-  const brokers = process.env.KAFKA_BROKERS ?? kafkaBrokers.join(',');
-  const tool = await kafkaToolCommand('org.apache.kafka.tools.consumer.ConsoleConsumer', [
-    '--bootstrap-server',
-    brokers,
-    '--topic',
-    topic,
-    '--from-beginning',
-    '--isolation-level',
-    'read_committed',
-    '--formatter-property',
-    'print.timestamp=true',
-    '--formatter-property',
-    'print.key=true',
-    '--formatter-property',
-    'print.partition=true',
-    '--formatter-property',
-    'print.offset=true',
-    ...rest,
-  ]);
-  const child = spawn(tool.java, tool.args, { stdio: ['inherit', timeoutMs === undefined ? 'inherit' : 'pipe', 'inherit'] });
   let timedOut = false;
   if (timeoutMs !== undefined) {
     const stop = () => {
@@ -78,26 +88,17 @@ async function consume(args: string[]): Promise<number> {
 /** Kafka's console producer: one message per line, `key|value` (agreements are keyed by msisdn). */
 async function produce(args: string[]): Promise<number> {
   const [topic, ...rest] = args;
-  if (!topic || topic.startsWith('-')) {
+  if (topic && !topic.startsWith('-') && process.stdin.isTTY) console.error(`[infra] type one message per line as key|value (e.g. an agreement: <msisdn>|{"id":…}); Ctrl-D ends`);
+  const child = await startKafkaTool(
+    'org.apache.kafka.tools.ConsoleProducer',
+    topic,
+    ['--property', 'parse.key=true', '--property', 'key.separator=|', '--producer-property', 'acks=all', ...rest],
+    'inherit',
+  );
+  if (!child) {
     console.error('usage: npm run produce -- <topic> [more kafka-console-producer options]   then type key|value lines; Ctrl-D ends');
     return 2;
   }
-  const brokers = process.env.KAFKA_BROKERS ?? kafkaBrokers.join(',');
-  const tool = await kafkaToolCommand('org.apache.kafka.tools.ConsoleProducer', [
-    '--bootstrap-server',
-    brokers,
-    '--topic',
-    topic,
-    '--property',
-    'parse.key=true',
-    '--property',
-    'key.separator=|',
-    '--producer-property',
-    'acks=all',
-    ...rest,
-  ]);
-  if (process.stdin.isTTY) console.error(`[infra] type one message per line as key|value (e.g. an agreement: <msisdn>|{"id":…}); Ctrl-D ends`);
-  const child = spawn(tool.java, tool.args, { stdio: 'inherit' });
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
 }
 

@@ -19,16 +19,6 @@ function parse(m: IncomingMessage): Record<string, unknown> {
   return JSON.parse(m.value?.toString('utf8') ?? 'null') as Record<string, unknown>;
 }
 
-/** Distinct msisdns on the given input partitions. */
-function msisdnsOn(h: IngesterHarness, partitions: number[]): string[] {
-  const out: string[] = [];
-  let n = 48_500_000_000;
-  for (const p of partitions) {
-    while (h.partitionOf(String(n)) !== p) n++;
-    out.push(String(n++));
-  }
-  return out;
-}
 
 describe('ingester dead letters (real Kafka + Cassandra)', () => {
   let h: IngesterHarness | undefined;
@@ -40,7 +30,7 @@ describe('ingester dead letters (real Kafka + Cassandra)', () => {
   it('malformed and invalid messages on both input topics go to dead letters with source and reason; good ones around them are processed; the service stays up', async () => {
     h = new IngesterHarness(3);
     await h.createTopics();
-    const [msisdn] = msisdnsOn(h, [1]) as [string];
+    const [msisdn] = h.msisdnsOn([1], 48_500_000_000) as [string];
     const partition = h.partitionOf(msisdn);
     const good: Agreement = {
       id: randomUUID(),
@@ -138,7 +128,7 @@ describe('ingester dead letters (real Kafka + Cassandra)', () => {
   it('records without an agreement: held up to the count limit (overflow), and until their event-time age expires, then dead letters', async () => {
     h = new IngesterHarness(3, { INGESTER_MAX_HELD_RECORDS_PER_MSISDN: '2', INGESTER_MAX_HOLD_MS: String(35 * 86_400_000) });
     await h.createTopics();
-    const [orphan, other] = msisdnsOn(h, [0, 0]) as [string, string];
+    const [orphan, other] = h.msisdnsOn([0, 0], 48_500_000_000) as [string, string];
     const partition = h.partitionOf(orphan);
     const agreement: Agreement = {
       id: randomUUID(),

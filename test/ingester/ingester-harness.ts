@@ -98,6 +98,17 @@ export class IngesterHarness {
     return Partitioners.DefaultPartitioner()({ topic: 'any', partitionMetadata, message: { key, value: null } });
   }
 
+  /** Distinct msisdns, one on each of the given input partitions (in that order; repeat a partition for more). */
+  msisdnsOn(partitions: number[], from = 48_600_000_000): string[] {
+    const out: string[] = [];
+    let n = from;
+    for (const p of partitions) {
+      while (this.partitionOf(String(n)) !== p) n++;
+      out.push(String(n++));
+    }
+    return out;
+  }
+
   /** The HTTP port an ingester logged in its "ingester ready" line. */
   async port(p: ServiceProcess = this.processes[0]!): Promise<number> {
     const line = await p.waitForLog(/"msg":"ingester ready"/, 120_000);

@@ -14,12 +14,6 @@ import { IngesterHarness } from './ingester-harness';
 type Json = Record<string, unknown>;
 const parse = (m: IncomingMessage): Json => JSON.parse(m.value?.toString('utf8') ?? 'null') as Json;
 
-/** Distinct msisdns on one input partition. */
-function msisdnsOn(h: IngesterHarness, partition: number, count: number): string[] {
-  const out: string[] = [];
-  for (let n = 48_600_000_000; out.length < count; n++) if (h.partitionOf(String(n)) === partition) out.push(String(n));
-  return out;
-}
 
 // Wire JSON written by hand, as another producer would: independent of our codecs.
 function agreement(h: IngesterHarness, msisdn: string, maxBytes: number, key: string = msisdn): { id: string; message: OutgoingMessage } {
@@ -60,7 +54,7 @@ describe('ingester input safety (real Kafka + Cassandra)', () => {
   it('a 2099 record, a 700 KB agreement, a malformed and a wrongly keyed agreement become dead letters; the live subscriber on their partition is billed exactly', async () => {
     h = new IngesterHarness(3);
     await h.createTopics();
-    const [live, other] = msisdnsOn(h, 1, 2) as [string, string];
+    const [live, other] = h.msisdnsOn([1, 1]) as [string, string];
     const a = agreement(h, live, 1000);
     const b = agreement(h, other, 1000);
     await h.start();
@@ -116,7 +110,7 @@ describe('ingester input safety (real Kafka + Cassandra)', () => {
     await admin.ensureTopics([{ topic: h.topics.dataRecordsAggregates, partitions: 3, replicationFactor: 1, config: { 'max.message.bytes': '300' } }]);
     await admin.disconnect();
     await h.createTopics();
-    const [capped, neighbour] = msisdnsOn(h, 2, 2) as [string, string];
+    const [capped, neighbour] = h.msisdnsOn([2, 2]) as [string, string];
     const a = agreement(h, capped, 100);
     const n = agreement(h, neighbour, 1_000_000);
     await h.start();
@@ -150,7 +144,7 @@ describe('ingester input safety (real Kafka + Cassandra)', () => {
   it('a partition that cannot commit makes /health/ready 503 naming it and the last error, and recovers when the cause goes', async () => {
     h = new IngesterHarness(3, { INGESTER_STALL_AFTER_MS: '3000' });
     await h.createTopics();
-    const [m] = msisdnsOn(h, 0, 1) as [string];
+    const [m] = h.msisdnsOn([0]) as [string];
     const a = agreement(h, m, 100);
     await h.start();
     await h.send([a.message, record(h, m, '2020-01-02T10:00:00Z', 10)]);
@@ -187,7 +181,7 @@ describe('ingester input safety (real Kafka + Cassandra)', () => {
   it('aborted transactions on both input topics neither hold back billing nor look like a stall', async () => {
     h = new IngesterHarness(3, { INGESTER_STALL_AFTER_MS: '3000' });
     await h.createTopics();
-    const [m, ghost] = msisdnsOn(h, 1, 2) as [string, string];
+    const [m, ghost] = h.msisdnsOn([1, 1]) as [string, string];
     const a = agreement(h, m, 1000);
     // Another producer's transactions on partition 1 of both inputs, aborted: each leaves
     // offsets no read_committed reader ever sees (messages + abort marker).
@@ -220,8 +214,8 @@ describe('ingester input safety (real Kafka + Cassandra)', () => {
   it('records waiting behind a transaction a dead producer left open hold billing back (not closed early, not late) and readiness says so; once Kafka aborts it they are counted', async () => {
     h = new IngesterHarness(3, { INGESTER_STALL_AFTER_MS: '3000' });
     await h.createTopics();
-    const [a1] = msisdnsOn(h, 1, 1) as [string];
-    const [b0] = msisdnsOn(h, 0, 1) as [string];
+    const [a1] = h.msisdnsOn([1]) as [string];
+    const [b0] = h.msisdnsOn([0]) as [string];
     const a = agreement(h, a1, 1_000_000);
     const b = agreement(h, b0, 1_000_000);
     await h.start();

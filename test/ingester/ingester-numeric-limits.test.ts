@@ -15,12 +15,6 @@ type Json = Record<string, unknown>;
 const text = (m: IncomingMessage): string => m.value?.toString('utf8') ?? '';
 const parse = (m: IncomingMessage): Json => parseExact(text(m)) as Json;
 
-/** Distinct msisdns on one input partition. */
-function msisdnsOn(h: IngesterHarness, partition: number, count: number): string[] {
-  const out: string[] = [];
-  for (let n = 48_700_000_000; out.length < count; n++) if (h.partitionOf(String(n)) === partition) out.push(String(n));
-  return out;
-}
 
 // Wire JSON written by hand, as another producer would, the byte counts as plain digits.
 function agreement(h: IngesterHarness, msisdn: string, maxBytes: bigint): { id: string; message: OutgoingMessage } {
@@ -61,7 +55,7 @@ describe('ingester: byte counts up to 2^63 − 1 (real Kafka + Cassandra)', () =
     h = new IngesterHarness(3);
     await h.createTopics();
     let ingester: ServiceProcess = await h.start();
-    const [bigMsisdn, otherMsisdn] = msisdnsOn(h, 1, 2) as [string, string];
+    const [bigMsisdn, otherMsisdn] = h.msisdnsOn([1, 1]) as [string, string];
     const big = agreement(h, bigMsisdn, MAX);
     const other = agreement(h, otherMsisdn, 1000n);
     await h.send([big.message, other.message]);
@@ -116,7 +110,7 @@ describe('ingester: byte counts up to 2^63 − 1 (real Kafka + Cassandra)', () =
     h = new IngesterHarness(3);
     await h.createTopics();
     const ingester = await h.start();
-    const [a, b] = msisdnsOn(h, 2, 2) as [string, string];
+    const [a, b] = h.msisdnsOn([2, 2]) as [string, string];
     const plan = agreement(h, a, 2n ** 53n);
     const small = agreement(h, b, 10n);
     await h.send([plan.message, small.message]);
