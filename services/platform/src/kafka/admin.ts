@@ -1,6 +1,6 @@
 import type { Admin, ConfigResourceTypes, ConfigSource, Kafka } from 'kafkajs';
-import { createClient, kafkaModuleLog } from './client';
-import { KafkaUnavailableError, TopicLayoutError } from './errors';
+import { connected, createClient, kafkaModuleLog } from './client';
+import { TopicLayoutError } from './errors';
 import type { KafkaConnection, TopicPartitionOffset, TopicSpec } from './types';
 
 // kafkajs's enums as values: its CommonJS index does not expose them to ESM named imports.
@@ -36,11 +36,7 @@ export class KafkaAdmin {
 
   static async connect(conn: KafkaConnection): Promise<KafkaAdmin> {
     const admin = adminSeeingOpenTransactions(createClient(conn));
-    try {
-      await admin.connect();
-    } catch (err) {
-      throw new KafkaUnavailableError(conn.brokers, err);
-    }
+    await connected(admin, conn);
     return new KafkaAdmin(admin);
   }
 

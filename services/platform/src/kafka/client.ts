@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { KafkaUnavailableError } from './errors';
 import { fixKafkajsRequestQueue } from './request-queue-fix';
 import type { KafkaConnection } from './types';
 
@@ -43,4 +44,14 @@ export function createClient(conn: KafkaConnection): Kafka {
         sink(lvl, `kafka: ${message}`, extra);
       },
   });
+}
+
+/** Connects a kafkajs admin, producer or consumer; failing that, a KafkaUnavailableError naming the brokers. */
+export async function connected<C extends { connect(): Promise<void> }>(client: C, conn: KafkaConnection): Promise<C> {
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new KafkaUnavailableError(conn.brokers, err);
+  }
+  return client;
 }

@@ -1,7 +1,7 @@
 import type { Consumer, KafkaMessage } from 'kafkajs';
-import { createClient } from './client';
-import { CoPartitionedAssigner } from './co-partitioned-assigner';
-import { KafkaUnavailableError } from './errors';
+import { connected, createClient } from './client';
+import { coPartitionedAssigner } from './co-partitioned-assigner';
+import { encodeMemberInfo } from './group-membership';
 import type { IncomingMessage, KafkaConnection, TopicPartition, TopicPartitionOffset } from './types';
 
 export interface ConsumerOptions {
@@ -16,6 +16,8 @@ export interface ConsumerOptions {
   maxBytesPerPartition?: number;
   /** Give partition i of every subscribed topic to the same member (co-partitioned inputs). */
   coPartitioned?: boolean;
+  /** With coPartitioned: the URL this member advertises to the group (see group-membership.ts). */
+  advertisedUrl?: string;
 }
 
 export interface MessageBatch {
@@ -73,14 +75,10 @@ export class KafkaConsumer {
       groupId: opts.groupId,
       readUncommitted: opts.readCommitted === false,
       sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
-      ...(opts.coPartitioned ? { partitionAssigners: [CoPartitionedAssigner] } : {}),
+      ...(opts.coPartitioned ? { partitionAssigners: [coPartitionedAssigner(opts.advertisedUrl === undefined ? undefined : encodeMemberInfo({ url: opts.advertisedUrl }))] } : {}),
       ...(opts.maxBytesPerPartition ? { maxBytesPerPartition: opts.maxBytesPerPartition } : {}),
     });
-    try {
-      await consumer.connect();
-    } catch (err) {
-      throw new KafkaUnavailableError(conn.brokers, err);
-    }
+    await connected(consumer, conn);
     return new KafkaConsumer(consumer, opts);
   }
 

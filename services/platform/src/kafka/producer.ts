@@ -1,8 +1,8 @@
 import { Partitioners, type Message, type Producer, type Transaction } from 'kafkajs';
-import { createClient } from './client';
+import { connected, createClient } from './client';
 import { isRetriable } from '../errors';
 import { retry } from '../retry';
-import { KafkaUnavailableError, ProducerFencedError, kafkaClientRetriable } from './errors';
+import { ProducerFencedError, kafkaClientRetriable } from './errors';
 import type { KafkaConnection, OutgoingMessage, TopicPartitionOffset } from './types';
 
 // Java-compatible murmur2 partitioning, so records keyed by msisdn land on the same
@@ -54,11 +54,7 @@ export class KafkaProducer {
 
   static async connect(conn: KafkaConnection): Promise<KafkaProducer> {
     const producer = createClient(conn).producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner });
-    try {
-      await producer.connect();
-    } catch (err) {
-      throw new KafkaUnavailableError(conn.brokers, err);
-    }
+    await connected(producer, conn);
     return new KafkaProducer(producer);
   }
 
@@ -151,11 +147,7 @@ export class KafkaTransactionalProducer {
       transactionTimeout: opts.transactionTimeoutMs ?? 60_000,
       createPartitioner,
     });
-    try {
-      await producer.connect();
-    } catch (err) {
-      throw new KafkaUnavailableError(conn.brokers, err);
-    }
+    await connected(producer, conn);
     return new KafkaTransactionalProducer(producer, transactionalId);
   }
 
