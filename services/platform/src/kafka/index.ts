@@ -7,3 +7,4 @@ export { KafkaProducer, KafkaTransactionalProducer, KafkaTransaction } from './p
 export { KafkaConsumer, type ConsumerOptions, type MessageBatch, type BatchContext, type RunOptions } from './consumer';
 export { waitForKafka, probeKafka } from './readiness';
 export { restoreChangelog, RESTORE_MARKER_KEY } from './changelog';
+export { KafkaGroupMembership, encodeMemberInfo, decodeMemberInfo, groupViewOf, type GroupView, type GroupMemberView, type GroupState, type MemberInfo } from './group-membership';
