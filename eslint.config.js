@@ -6,7 +6,7 @@ export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', 'coverage/**', '.infra/**'] },
   js.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     extends: [...tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
@@ -28,6 +28,11 @@ export default tseslint.config(
         { patterns: [{ group: ['@mobilecs/*/testing', '**/testing', '**/testing/*'], message: 'test helpers are imported by tests only' }] },
       ],
     },
+  },
+  {
+    // The dashboard runs in the browser (its tsconfig has the DOM lib; these are for plain JS there).
+    files: ['web/*/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', EventSource: 'readonly', fetch: 'readonly' } },
   },
   {
     files: ['**/*.js', '**/*.mjs'],

@@ -18,8 +18,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           // test/deploy: offline checks of the Dockerfile, docker-compose.yml and k8s/ (no servers);
-          // scripts/: npm start's pure parts (its restart policy).
-          include: ['libs/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'test/deploy/**/*.test.ts', 'scripts/**/*.test.ts'],
+          // scripts/: npm start's pure parts (its restart policy); web/: the dashboard's pure parts.
+          include: ['libs/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'web/*/src/**/*.test.ts', 'test/deploy/**/*.test.ts', 'scripts/**/*.test.ts'],
           environment: 'node',
         },
       },
