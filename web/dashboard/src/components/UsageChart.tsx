@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import { formatBytes } from '../lib/bytes';
-import type { ChartData } from '../lib/chart-data';
+import { byteAxisSplits, type ChartData } from '../lib/chart-data';
 import type { ExactInt } from '../lib/exact-json';
 import { formatInZone } from '../lib/period';
 
@@ -60,7 +60,12 @@ export function UsageChart({ data, plan, exceededAt, zone }: { data: ChartData; 
         ctx.setLineDash([]);
         ctx.fillStyle = planColor;
         ctx.font = `${12 * uPlot.pxRatio}px system-ui, sans-serif`;
-        ctx.fillText(`plan ${formatBytes(plan)}`, left + 6 * uPlot.pxRatio, y - 6 * uPlot.pxRatio);
+        // uPlot leaves the axes' alignment (right, middle) on the context.
+        ctx.textAlign = 'left';
+        ctx.textBaseline = 'alphabetic';
+        // The label above the line, or below it when the line is at the top of the plot.
+        const labelY = y - top > 20 * uPlot.pxRatio ? y - 6 * uPlot.pxRatio : y + 16 * uPlot.pxRatio;
+        ctx.fillText(`plan ${formatBytes(plan)}`, left + 6 * uPlot.pxRatio, labelY);
         el.dataset['planLine'] = 'true';
       }
       const i = data.exceededIndex;
@@ -89,7 +94,7 @@ export function UsageChart({ data, plan, exceededAt, zone }: { data: ChartData; 
       },
       axes: [
         { stroke: axisColor },
-        { stroke: axisColor, size: 80, values: (_u, splits) => tickBytes(splits) },
+        { stroke: axisColor, size: 80, splits: () => byteAxisSplits(data.yMax), values: (_u, splits) => tickBytes(splits) },
       ],
       series: [
         { value: (_u, v) => (v === null ? '—' : formatInZone(new Date(v * 1000).toISOString(), zone)) },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, describeError, errorFromAnswer, getJson, getText, isAbort } from './api';
+import { ApiError, describeError, errorFromAnswer, getJson, getText, isAbort, probe } from './api';
 
 function answering(status: number, body: string, headers: Record<string, string> = {}): typeof fetch {
   return async () => new Response(body, { status, headers });
@@ -79,5 +79,16 @@ describe('errorFromAnswer', () => {
   it('falls back to the status text', () => {
     expect(errorFromAnswer(502, 'Bad Gateway', '', '/api/x').message).toBe('Bad Gateway');
     expect(errorFromAnswer(502, '', '', '/api/x').message).toContain('502');
+  });
+});
+
+describe('probe', () => {
+  it("gives the error of a failing stream URL, or null when it answers 2xx", async () => {
+    const err = await probe('/api/alerts/stream', { fetchImpl: answering(503, '{"code":"starting","message":"alerts not loaded yet"}') });
+    expect(err?.describe()).toBe('503 starting: alerts not loaded yet');
+    expect(await probe('/api/alerts/stream', { fetchImpl: answering(200, 'event: alert\n') })).toBeNull();
+  });
+  it('gives a timeout or network error as an ApiError', async () => {
+    expect((await probe('/api/x', { fetchImpl: hanging, timeoutMs: 20 }))?.code).toBe('timeout');
   });
 });

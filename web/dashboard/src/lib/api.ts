@@ -119,3 +119,25 @@ export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/**
+ * Why a URL is not answering as it should: the ApiError of a non-2xx answer (or of no
+ * answer), or null when it answers 2xx (the body is not read: for an event stream, it
+ * would not end). EventSource does not expose a failed connection's status; this does.
+ */
+export async function probe(path: string, opts: ApiOptions = {}): Promise<ApiError | null> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const res = await send(path, { ...opts, signal: controller.signal });
+    if (res.ok) return null;
+    return errorFromAnswer(res.status, res.statusText, await readText(res, path), path);
+  } catch (err) {
+    if (err instanceof ApiError) return err;
+    throw err;
+  } finally {
+    controller.abort();
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { prepareChartData } from './chart-data';
+import { byteAxisSplits, prepareChartData } from './chart-data';
 
 const january = { start: '2019-12-31T23:00:00.000Z', end: '2020-01-31T23:00:00.000Z' };
 const s = (iso: string) => Date.parse(iso) / 1000;
@@ -66,5 +66,18 @@ describe('prepareChartData', () => {
   it('does not add a start point when the first record is at the start', () => {
     const d = prepareChartData([{ at: january.start, cumulativeBytes: 10 }], 100, null, january);
     expect(d.xs).toHaveLength(1);
+  });
+});
+
+describe('byteAxisSplits', () => {
+  it('steps by round amounts of the largest unit reached', () => {
+    expect(byteAxisSplits(5.4 * GB)).toEqual([0, 1, 2, 3, 4, 5].map((n) => n * GB));
+    expect(byteAxisSplits(13.6 * GB)).toEqual([0, 2.5, 5, 7.5, 10, 12.5].map((n) => n * GB));
+    expect(byteAxisSplits(700 * 1024 ** 2)).toEqual([0, 200, 400, 600].map((n) => n * 1024 ** 2));
+  });
+  it('handles tiny and empty ranges', () => {
+    expect(byteAxisSplits(3)).toEqual([0, 1, 2, 3]);
+    expect(byteAxisSplits(0)).toEqual([0]);
+    expect(byteAxisSplits(Number.NaN)).toEqual([0]);
   });
 });

@@ -69,3 +69,23 @@ export function prepareChartData(
     yMax: top * 1.08,
   };
 }
+
+const AXIS_UNITS = [1, 1024, 1024 ** 2, 1024 ** 3];
+const NICE = [1, 2, 2.5, 5, 10];
+
+/**
+ * Y-axis ticks at round amounts of the unit the axis reaches ("1 GB, 2 GB, …", not
+ * "953.7 MB"): about `target` steps of 1, 2, 2.5 or 5 × 10^n of that unit, from 0 to max.
+ */
+export function byteAxisSplits(max: number, target = 6): number[] {
+  if (!(max > 0) || !Number.isFinite(max)) return [0];
+  const unit = [...AXIS_UNITS].reverse().find((u) => max >= u) ?? 1;
+  const raw = max / unit / target;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const nice = NICE.find((n) => n * magnitude >= raw) ?? 10;
+  // Whole bytes: below 1 B steps would repeat labels.
+  const step = Math.max(1, nice * magnitude * unit);
+  const splits: number[] = [];
+  for (let v = 0; v <= max + step * 1e-9; v += step) splits.push(v);
+  return splits;
+}

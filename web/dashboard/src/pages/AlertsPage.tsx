@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { AlertTypeBadge } from '../components/Badges';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { mergeAlerts, parseAlertEvent, parseAlertList, type StreamState, streamStateLabel } from '../lib/alerts';
-import { describeError, getJson, isAbort } from '../lib/api';
+import { describeError, getJson, isAbort, probe } from '../lib/api';
 import { formatBytes } from '../lib/bytes';
 import { formatInZone, formatYearMonth } from '../lib/period';
 import { detailHref } from '../lib/route';
@@ -24,6 +24,7 @@ export function AlertsPage() {
   const [retryIn, setRetryIn] = useState<number | undefined>(undefined);
   const [listError, setListError] = useState<string | null>(null);
   const [eventError, setEventError] = useState<string | null>(null);
+  const [streamError, setStreamError] = useState<string | null>(null);
   const [loadedList, setLoadedList] = useState(false);
   const lastId = useRef<string | null>(null);
 
@@ -57,7 +58,10 @@ export function AlertsPage() {
       source = new EventSource(after ? `/api/alerts/stream?after=${encodeURIComponent(after)}` : '/api/alerts/stream');
       setStream('connecting');
       setRetryIn(undefined);
-      source.onopen = () => setStream('live');
+      source.onopen = () => {
+        setStream('live');
+        setStreamError(null);
+      };
       source.addEventListener('alert', (event: MessageEvent<string>) => {
         try {
           const alert = parseAlertEvent(event.data);
@@ -78,6 +82,11 @@ export function AlertsPage() {
         // CLOSED: the browser will not retry (the server answered without an event stream).
         source.close();
         setStream('closed');
+        // EventSource does not say why; asking the URL once more does (status, code, message).
+        void probe('/api/alerts/stream').then(
+          (err) => !stopped && setStreamError(err ? err.describe() : null),
+          () => undefined,
+        );
         let seconds = Math.round(RECONNECT_MS / 1000);
         setRetryIn(seconds);
         countdown = setInterval(() => setRetryIn(--seconds > 0 ? seconds : 0), 1000);
@@ -111,7 +120,9 @@ export function AlertsPage() {
       </div>
       {listError && <ErrorMessage title="Could not load the recent alerts" message={listError} />}
       {eventError && <ErrorMessage message={eventError} />}
-      {stream === 'closed' && <ErrorMessage message={`The alert stream is disconnected (/api/alerts/stream); ${streamStateLabel(stream, retryIn)}.`} />}
+      {stream === 'closed' && (
+        <ErrorMessage message={`The alert stream is disconnected (/api/alerts/stream${streamError ? `: ${streamError}` : ''}); ${streamStateLabel(stream, retryIn)}.`} />
+      )}
       {alerts.length === 0 && loadedList && !listError && <p className="muted">No alerts yet. They appear here as the ingester commits them.</p>}
       <ol className="alerts">
         {alerts.map((a) => (

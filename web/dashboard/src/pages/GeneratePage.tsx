@@ -99,6 +99,8 @@ function GeneratorCard({ generator: g, busy, onRun }: { generator: Generator; bu
   return (
     <form
       className="card"
+      // The server validates count and months and answers a 400 with its reason, which is shown.
+      noValidate
       onSubmit={(e) => {
         e.preventDefault();
         onRun(count, g.takesMonths ? months : null);
