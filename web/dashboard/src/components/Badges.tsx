@@ -17,9 +17,9 @@ export function AlertTypeBadge({ type }: { type: string }) {
   return <span className={`badge alert-${kind}`}>{type}</span>;
 }
 
-export function PercentBar({ percent }: { percent: number }) {
+export function PercentBar({ percent }: { percent: number | null }) {
   return (
-    <div className={`bar${percent >= 100 ? ' over' : ''}`} title={`${formatPercent(percent)} of plan`}>
+    <div className={`bar${(percent ?? 0) >= 100 ? ' over' : ''}`} title={`${formatPercent(percent)} of plan`}>
       <div className="fill" style={{ width: `${barWidth(percent)}%` }} />
       <span className="label">{formatPercent(percent)}</span>
     </div>

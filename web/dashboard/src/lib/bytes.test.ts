@@ -53,6 +53,9 @@ describe('small helpers', () => {
   it('formats percent and bar width', () => {
     expect(formatPercent(252.6)).toBe('252.6 %');
     expect(formatPercent(0)).toBe('0.0 %');
+    expect(formatPercent(Number.POSITIVE_INFINITY)).toBe('—');
+    expect(formatPercent(null)).toBe('—');
+    expect(barWidth(null)).toBe(0);
     expect(barWidth(42.5)).toBe(42.5);
     expect(barWidth(252.6)).toBe(100);
     expect(barWidth(-1)).toBe(0);

@@ -44,12 +44,14 @@ export function bytesToNumber(bytes: ExactInt): number {
 }
 
 /** Percent of the plan with one decimal, as the listing gives it ("104.3 %"). */
-export function formatPercent(percent: number): string {
+export function formatPercent(percent: number | null | undefined): string {
+  // A plan of 0 B has no percentage; an older answer may lack the field.
+  if (typeof percent !== 'number' || !Number.isFinite(percent)) return '—';
   return `${percent.toFixed(1)} %`;
 }
 
 /** Width of a bar of % of plan: 0…100 (an exceeded plan fills the bar). */
-export function barWidth(percent: number): number {
-  if (!Number.isFinite(percent) || percent <= 0) return 0;
+export function barWidth(percent: number | null | undefined): number {
+  if (typeof percent !== 'number' || !Number.isFinite(percent) || percent <= 0) return 0;
   return Math.min(100, percent);
 }
