@@ -12,7 +12,10 @@
 // topics and the Cassandra schema), then importer and ingester; each must answer
 // /health/ready. Every other variable (TOPIC_*, CASSANDRA_KEYSPACE, INGESTER_*, ...)
 // is passed on to the services unchanged. Ports: MOBILECS_GENERATOR_BACKEND_PORT
-// (8080), MOBILECS_IMPORTER_PORT (8081), MOBILECS_INGESTER_PORT (8082); the incoming
+// (8080), MOBILECS_IMPORTER_PORT (8081), MOBILECS_INGESTER_PORT (8082; with
+// MOBILECS_INGESTER_INSTANCES=N, 1-8, N ingester instances on that port and the next ones,
+// each advertising its own address); the dashboard at / of generator-backend is built
+// first when web/dashboard/dist is missing or older than its sources; the incoming
 // folder: INCOMING_DATA_RECORDS_DIR (<checkout>/.infra/incoming-data-records, beside the
 // local servers' data, so that one checkout's files are never imported by another's
 // Kafka). A second run continues on the same data (the generator keeps its sequences in
@@ -41,6 +44,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { LocalServerError, startLocalInfra, stopLocalInfra } from '../infra/src/index';
+import { buildDashboard, dashboardBuildReason } from './dashboard-build';
 import { infraHome, repoRoot } from '../infra/src/paths';
 import {
   decideRestart,
@@ -59,10 +63,13 @@ const STOP_GRACE_MS = 15_000;
 const READY_TIMEOUT_MS = 180_000;
 
 interface ServiceSpec {
-  name: 'generator-backend' | 'importer' | 'ingester';
+  /** `ingester-2`, `ingester-3`, …: further ingester instances (MOBILECS_INGESTER_INSTANCES). */
+  name: 'generator-backend' | 'importer' | 'ingester' | `ingester-${number}`;
   entry: string;
   port: number;
   color: number;
+  /** Variables for this service only. */
+  env?: Record<string, string>;
 }
 
 class StartupError extends Error {}
@@ -108,12 +115,43 @@ function portFromEnv(name: string, fallback: number): number {
   return n;
 }
 
-const portVariable = (name: ServiceSpec['name']) => `MOBILECS_${name.toUpperCase().replace(/-/g, '_')}_PORT`;
-const serviceSpecs = (): ServiceSpec[] => [
-  { name: 'generator-backend', entry: 'services/generator-backend/src/main.ts', port: portFromEnv(portVariable('generator-backend'), 8080), color: 36 },
-  { name: 'importer', entry: 'services/importer/src/main.ts', port: portFromEnv(portVariable('importer'), 8081), color: 35 },
-  { name: 'ingester', entry: 'services/ingester/src/main.ts', port: portFromEnv(portVariable('ingester'), 8082), color: 33 },
-];
+const portVariable = (name: ServiceSpec['name']) => (name.startsWith('ingester') ? 'MOBILECS_INGESTER_PORT' : `MOBILECS_${name.toUpperCase().replace(/-/g, '_')}_PORT`);
+
+function ingesterInstancesFromEnv(): number {
+  const raw = process.env.MOBILECS_INGESTER_INSTANCES;
+  if (raw === undefined || raw === '') return 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 8) throw new StartupError(`MOBILECS_INGESTER_INSTANCES=${JSON.stringify(raw)}: expected a whole number of ingester instances, 1-8`);
+  return n;
+}
+
+/**
+ * generator-backend, importer and the ingester instances (ports MOBILECS_INGESTER_PORT,
+ * +1, +2, …). Each ingester advertises its own address, generator-backend asks the first
+ * (any instance answers for all: docs/ingester.md).
+ */
+function serviceSpecs(): ServiceSpec[] {
+  const ingesterPort = portFromEnv('MOBILECS_INGESTER_PORT', 8082);
+  const ingesters: ServiceSpec[] = Array.from({ length: ingesterInstancesFromEnv() }, (_, i) => ({
+    name: i === 0 ? 'ingester' : `ingester-${i + 1}`,
+    entry: 'services/ingester/src/main.ts',
+    port: ingesterPort + i,
+    color: 33,
+    env: { INGESTER_ADVERTISED_URL: `http://127.0.0.1:${ingesterPort + i}` },
+  }));
+  if (ingesterPort + ingesters.length - 1 > 65_535) throw new StartupError(`MOBILECS_INGESTER_PORT=${ingesterPort} leaves no room for ${ingesters.length} ingester instances`);
+  return [
+    {
+      name: 'generator-backend',
+      entry: 'services/generator-backend/src/main.ts',
+      port: portFromEnv(portVariable('generator-backend'), 8080),
+      color: 36,
+      env: { INGESTER_URL: process.env.INGESTER_URL ?? `http://127.0.0.1:${ingesterPort}` },
+    },
+    { name: 'importer', entry: 'services/importer/src/main.ts', port: portFromEnv(portVariable('importer'), 8081), color: 35 },
+    ...ingesters,
+  ];
+}
 const width = 'generator-backend'.length;
 
 // ---- log lines -----------------------------------------------------------------
@@ -213,7 +251,7 @@ class RunningService {
     // every service exactly once with SIGTERM.
     const child = spawn(process.execPath, ['--import', tsxLoader, join(repoRoot, this.spec.entry)], {
       cwd: repoRoot,
-      env: { ...this.env, HTTP_PORT: String(this.spec.port) },
+      env: { ...this.env, ...this.spec.env, HTTP_PORT: String(this.spec.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -450,6 +488,16 @@ async function main(): Promise<number> {
 
     say(`a service that exits is restarted, ${describeRestartPolicy(policy)}; after that npm start stops`);
 
+    // The dashboard generator-backend serves at /: built files, rebuilt when a source changed.
+    const dashboardDir = join(repoRoot, 'web', 'dashboard');
+    const buildReason = dashboardBuildReason(dashboardDir);
+    if (buildReason) {
+      say(`building the dashboard (${buildReason}): npm run build -w web/dashboard`);
+      await buildDashboard(repoRoot, (line) => console.log(`${paint(90, 'dashboard'.padEnd(width))} | ${line}`)).catch((err: unknown) => {
+        throw new StartupError(err instanceof Error ? err.message : String(err));
+      });
+    }
+
     const launch = async (spec: ServiceSpec) => {
       const s = new RunningService(spec, env, policy, (err) => {
         if (!shuttingDown) giveUp(err);
@@ -474,7 +522,7 @@ async function main(): Promise<number> {
     console.log(
       [
         '',
-        paint(1, 'mobilecs is running.') + ' In another terminal, the original walkthrough:',
+        paint(1, 'mobilecs is running.') + ` The dashboard: ${backend}/  In another terminal, the original walkthrough:`,
         '',
         `  curl ${backend}/api/agreements/generate`,
         `  curl ${backend}/api/incoming-data-records/generate`,
