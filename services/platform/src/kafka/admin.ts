@@ -142,6 +142,12 @@ export class KafkaAdmin {
     return res.map((p) => ({ topic, partition: p.partition, offset: BigInt(p.high) }));
   }
 
+  /** Log start offset (records before it deleted or expired) and high watermark of each partition. */
+  async offsetRange(topic: string): Promise<{ partition: number; start: bigint; end: bigint }[]> {
+    const res = await this.admin.fetchTopicOffsets(topic);
+    return res.map((p) => ({ partition: p.partition, start: BigInt(p.low), end: BigInt(p.high) }));
+  }
+
   /** Probes the group coordinator; throws while it is not available yet. */
   async describeGroup(groupId: string): Promise<string> {
     const res = await this.admin.describeGroups([groupId]);

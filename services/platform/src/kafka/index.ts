@@ -6,5 +6,5 @@ export { KafkaAdmin } from './admin';
 export { KafkaProducer, KafkaTransactionalProducer, KafkaTransaction } from './producer';
 export { KafkaConsumer, type ConsumerOptions, type MessageBatch, type BatchContext, type RunOptions } from './consumer';
 export { waitForKafka, probeKafka } from './readiness';
-export { restoreChangelog, RESTORE_MARKER_KEY } from './changelog';
+export { restoreChangelog, changelogRetention, RESTORE_MARKER_KEY, type ChangelogRestore, type ChangelogRetention } from './changelog';
 export { KafkaGroupMembership, encodeMemberInfo, decodeMemberInfo, groupViewOf, type GroupView, type GroupMemberView, type GroupState, type MemberInfo } from './group-membership';

@@ -7,6 +7,8 @@ import type { OutgoingMessage, TopicPartition, TopicPartitionOffset } from './ty
 /** One open transaction (KafkaTransaction). */
 export interface KafkaTransactionPort {
   send(messages: OutgoingMessage[]): Promise<void>;
+  /** Offset after what it wrote, per explicitly chosen topic-partition (see KafkaTransaction.written); optional for fakes. */
+  written?(): TopicPartitionOffset[];
   sendOffsets(consumerGroupId: string, offsets: TopicPartitionOffset[]): Promise<void>;
 }
 

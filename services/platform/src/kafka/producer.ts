@@ -79,15 +79,38 @@ export class KafkaTransaction {
     private readonly transactionalId: string,
   ) {}
 
+  private readonly sent = new Map<string, TopicPartitionOffset>();
+  private readonly unpartitioned = new Set<string>();
+
   async send(messages: OutgoingMessage[]): Promise<void> {
     for (const chunk of chunkBySize(messages)) {
-      await guardFencing(this.transactionalId, () =>
+      const counts = new Map<string, number>();
+      for (const m of chunk) {
+        if (m.partition === undefined) this.unpartitioned.add(m.topic);
+        else counts.set(`${m.partition}/${m.topic}`, (counts.get(`${m.partition}/${m.topic}`) ?? 0) + 1);
+      }
+      const meta = await guardFencing(this.transactionalId, () =>
         this.tx.sendBatch({
           acks: -1,
           topicMessages: [...toKafkaMessages(chunk)].map(([topic, msgs]) => ({ topic, messages: msgs })),
         }),
       );
+      for (const r of meta) {
+        const n = counts.get(`${r.partition}/${r.topicName}`);
+        if (n === undefined || r.baseOffset === undefined) continue;
+        this.sent.set(`${r.partition}/${r.topicName}`, { topic: r.topicName, partition: r.partition, offset: BigInt(r.baseOffset) + BigInt(n) });
+      }
     }
+  }
+
+  /**
+   * For each topic-partition this transaction wrote with messages of an explicit
+   * `partition`: the offset after the last of them (from the produce responses). A topic
+   * also written through the partitioner is left out (its counts per partition are not
+   * known here). A changelog's owner uses it as the offset its state covers once committed.
+   */
+  written(): TopicPartitionOffset[] {
+    return [...this.sent.values()].filter((w) => !this.unpartitioned.has(w.topic));
   }
 
   /** Commits consumer offsets as part of this transaction (consume-transform-produce). */

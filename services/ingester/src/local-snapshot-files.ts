@@ -1,0 +1,75 @@
+// Snapshot files in the state directory, one per changelog partition, replaced
+// atomically: write a temp file, fsync it, rename it over the old one, fsync the
+// directory. A crash leaves either the old file or the new one, and at worst a temp file
+// that is never read (and removed at the next start).
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const TEMP_SUFFIX = '.tmp';
+
+export class SnapshotFiles {
+  private seq = 0;
+  /**
+   * `pauseBeforeRenameMs`: a test hook (INGESTER_SNAPSHOT_TEST_PAUSE_MS) so a test can kill
+   * the process between the temp file's write and its rename.
+   */
+  constructor(
+    readonly dir: string,
+    private readonly opts: { pauseBeforeRenameMs?: number } = {},
+  ) {}
+
+  /** Creates the directory and removes temp files a crash left behind. Returns their names. */
+  async prepare(): Promise<string[]> {
+    await mkdir(this.dir, { recursive: true });
+    const leftovers = (await readdir(this.dir)).filter((f) => f.endsWith(TEMP_SUFFIX));
+    for (const f of leftovers) await rm(join(this.dir, f), { force: true });
+    return leftovers;
+  }
+
+  /** The file of one changelog partition (topic names are [a-zA-Z0-9._-], safe in a file name). */
+  path(topic: string, partition: number): string {
+    return join(this.dir, `${topic}-${partition}.snapshot`);
+  }
+
+  /** The file's bytes, or null when there is none. */
+  async read(topic: string, partition: number): Promise<Buffer | null> {
+    try {
+      return await readFile(this.path(topic, partition));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  /** Replaces the partition's file with `bytes`, atomically and durably. */
+  async write(topic: string, partition: number, bytes: Buffer): Promise<void> {
+    const target = this.path(topic, partition);
+    const temp = `${target}.${process.pid}.${++this.seq}${TEMP_SUFFIX}`;
+    try {
+      const fh = await open(temp, 'w');
+      try {
+        await fh.writeFile(bytes);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      if (this.opts.pauseBeforeRenameMs) await sleep(this.opts.pauseBeforeRenameMs);
+      await rename(temp, target);
+    } catch (err) {
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw err;
+    }
+    // The rename itself is durable only once the directory is synced.
+    const dh = await open(this.dir, 'r');
+    try {
+      await dh.sync();
+    } finally {
+      await dh.close();
+    }
+  }
+
+  async remove(topic: string, partition: number): Promise<void> {
+    await rm(this.path(topic, partition), { force: true });
+  }
+}
