@@ -1,3 +1,6 @@
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import {
   agreementCodec,
@@ -29,6 +32,12 @@ export class IngesterHarness {
   readonly group = uniqueName('ingester');
   readonly txPrefix = uniqueName('ingester_tx');
   readonly keyspace = uniqueName('ks');
+  /**
+   * With MOBILECS_TEST_INGESTER_SNAPSHOTS=1 every suite runs with local snapshots (one
+   * state directory per harness, shared by its instances as a volume would be by
+   * restarts; a snapshot after every commit), so the fault suites cover restarts from them.
+   */
+  readonly stateDir = process.env.MOBILECS_TEST_INGESTER_SNAPSHOTS === '1' ? join(tmpdir(), uniqueName('ingester_state')) : undefined;
   readonly processes: ServiceProcess[] = [];
   private producer: KafkaProducer | undefined;
 
@@ -55,6 +64,7 @@ export class IngesterHarness {
       // A SIGKILLed instance leaves the group after this; Kafka's minimum.
       INGESTER_SESSION_TIMEOUT_MS: '6000',
       HTTP_PORT: '0',
+      ...(this.stateDir ? { INGESTER_STATE_DIR: this.stateDir, INGESTER_SNAPSHOT_INTERVAL_MS: '0' } : {}),
       ...this.extraEnv,
     };
   }
@@ -155,5 +165,6 @@ export class IngesterHarness {
     const c = await this.cassandra();
     await c.execute(`DROP KEYSPACE IF EXISTS ${this.keyspace}`).catch(() => undefined);
     await c.shutdown();
+    if (this.stateDir) await rm(this.stateDir, { recursive: true, force: true });
   }
 }

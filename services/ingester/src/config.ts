@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_FUTURE_TOLERANCE_MS, DEFAULT_MAX_RAW_BYTES } from '@mobilecs/domain';
 import { boolFromEnv, commonEnvSchema, intFromEnv, loadConfig } from '@mobilecs/platform';
@@ -36,6 +37,21 @@ export const ingesterEnvSchema = commonEnvSchema.extend({
   INGESTER_WATERMARK_JUMP_MS: intFromEnv(1).default(DAY),
   /** Longest raw input kept in a dead letter (bytes); longer values are cut and carry their length and SHA-256. */
   INGESTER_DEAD_LETTER_MAX_RAW_BYTES: intFromEnv(64, 131_072).default(DEFAULT_MAX_RAW_BYTES),
+  /**
+   * Directory of local state snapshots (one file per input partition, see
+   * local-snapshots.ts): restarts read the changelog only after them. Empty = off (every
+   * restore reads the whole changelog). Keep it on a persistent volume of this instance.
+   */
+  INGESTER_STATE_DIR: z
+    .string()
+    .default('')
+    .refine((d) => d === '' || isAbsolute(d), 'an absolute path of a directory this instance may write (e.g. /var/lib/mobilecs/ingester), or empty for no local snapshots'),
+  /** A partition's snapshot is rewritten after a commit once this many of its keys changed… */
+  INGESTER_SNAPSHOT_MIN_CHANGES: intFromEnv(1, 100_000_000).default(10_000),
+  /** …or once this long passed since its last one (and anything changed). */
+  INGESTER_SNAPSHOT_INTERVAL_MS: intFromEnv(0, DAY).default(60_000),
+  /** Test hook: pause between writing a snapshot's temp file and renaming it (a test kills the process there). */
+  INGESTER_SNAPSHOT_TEST_PAUSE_MS: intFromEnv(0, 600_000).default(0),
 });
 
 export type IngesterConfig = z.infer<typeof ingesterEnvSchema>;

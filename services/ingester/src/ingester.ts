@@ -23,6 +23,7 @@ import { failureKind, retryDelayMs } from './failure-kind';
 import type { IngesterMetrics } from './ingester-metrics';
 import { routeOutputs, type RoutedOutputs } from './output-routing';
 import { PartitionTask, type InputProgress } from './partition-task';
+import type { LocalSnapshots } from './local-snapshots';
 import { kafkaPorts, type IngesterPorts, type RecordStorePort } from './ports';
 
 export interface IngesterOptions {
@@ -44,6 +45,8 @@ export interface IngesterOptions {
   now?: () => number;
   /** Kafka as the ingester uses it; default: platform's Kafka classes on `kafka` (tests pass fakes). */
   ports?: IngesterPorts;
+  /** Local snapshots of the keyed state (INGESTER_STATE_DIR); none: restores read the whole changelog. */
+  snapshots?: LocalSnapshots;
 }
 
 const tpKey = (topic: string, partition: number) => `${topic}/${partition}`;
@@ -112,6 +115,7 @@ export class Ingester {
   }
 
   async start(): Promise<void> {
+    await this.opts.snapshots?.prepare();
     this.admin = await this.ports.connectAdmin();
     this.consumer = await this.ports.connectConsumer({
       groupId: this.opts.groupId,
@@ -188,7 +192,11 @@ export class Ingester {
       // Logged with key and reason (the first few per restore), not only counted.
       if (++problems <= 10) this.log.warn({ key, reason }, `changelog entry ${JSON.stringify(key)} not restored: ${reason}`);
     };
-    const { records } = await this.ports.restoreChangelog(
+    // Local snapshots first (trusted ones only, see local-snapshots.ts), then the changelog
+    // from the offset each covers: its entries are newer.
+    const since = this.now();
+    const snapshots = await this.loadSnapshots(partitions, problem);
+    const { records, next } = await this.ports.restoreChangelog(
       producers[0]!,
       this.opts.changelogTopic,
       (m) => {
@@ -205,8 +213,9 @@ export class Ingester {
         const r = this.processor.restoreKey(m.key, value);
         if (!r.ok) problem(m.key, r.error.message);
       },
-      { partitions },
+      { partitions, from: new Map([...snapshots].map(([p, s]) => [p, s.offset])) },
     );
+    for (const p of partitions) this.opts.snapshots?.restored(p, next?.get(p), since, snapshots.get(p)?.offset);
     this.processor.assignPartitions(partitions);
     const committed = await this.admin!.committedOffsets(this.opts.groupId, this.opts.topics.incomingDataRecords);
     const committedAgreements = await this.admin!.committedOffsets(this.opts.groupId, this.opts.topics.agreements);
@@ -219,7 +228,27 @@ export class Ingester {
       t.agreements.restoredAt(at(committedAgreements, t.partition));
       t.restored = true;
     }
-    this.log.info({ partitions, records, problems }, 'state restored from the changelog');
+    const fromSnapshots = [...snapshots.values()].reduce((n, s) => n + s.entries.length, 0);
+    this.log.info(
+      { partitions, records, problems, fromSnapshots, snapshotPartitions: [...snapshots.keys()], changelogNext: Object.fromEntries([...(next ?? [])].map(([p, o]) => [p, o.toString()])) },
+      'state restored from the changelog',
+    );
+  }
+
+  /** Trusted local snapshots of `partitions`, loaded into the processor. */
+  private async loadSnapshots(partitions: number[], problem: (key: string, reason: string) => void): Promise<Map<number, { offset: bigint; entries: [string, unknown][] }>> {
+    if (!this.opts.snapshots || !this.ports.changelogRetention) return new Map();
+    const snapshots = await this.opts.snapshots.load(partitions, async () => {
+      const r = await this.ports.changelogRetention!(this.opts.changelogTopic);
+      return new Map([...r.partitions].map(([p, o]) => [p, { ...o, deleteRetentionMs: r.deleteRetentionMs }]));
+    });
+    for (const s of snapshots.values()) {
+      for (const [key, value] of s.entries) {
+        const r = this.processor.restoreKey(key, value);
+        if (!r.ok) problem(key, r.error.message);
+      }
+    }
+    return snapshots;
   }
 
   private async onBatch(input: MessageBatch, ctx: BatchContext): Promise<void> {
@@ -409,6 +438,10 @@ export class Ingester {
     this.onProgress(batch.topic, p);
   }
 
+  private restoredPartitions(): number[] {
+    return [...this.tasks.values()].filter((t) => t.restored).map((t) => t.partition);
+  }
+
   /** Drops the in-memory state of partitions; the next batch or tick rebuilds it from the changelog. */
   private discardState(partitions: number[]): void {
     this.processor.revokePartitions(partitions);
@@ -594,14 +627,19 @@ export class Ingester {
     for (const [p, messages] of byPartition) {
       const task = this.tasks.get(p);
       const end = this.metrics.transactionSeconds.startTimer();
+      const since = this.now();
       try {
         if (!task) throw new Error(`partition ${p} is not assigned to this instance`);
         const producer = await task.producer();
-        await producer.inTransaction(async (tx) => {
+        const written = await producer.inTransaction(async (tx) => {
           await tx.send(messages);
           if (input && input.partition === p) await tx.sendOffsets(this.opts.groupId, [{ topic: input.topic, partition: p, offset: input.offset }]);
+          return tx.written?.() ?? [];
         });
         end();
+        // The changelog offset the state of p now covers (for its local snapshot).
+        const changelog = messages.filter((m) => m.topic === this.opts.changelogTopic).length;
+        this.opts.snapshots?.committed(p, changelog, written.find((w) => w.topic === this.opts.changelogTopic && w.partition === p)?.offset, since);
       } catch (err) {
         if (input?.partition === p) result = { ok: false, error: err, stored: records.map((r) => r.record) };
         if (task) task.health.lastError = { message: describeError(err), at: this.now() };
@@ -617,6 +655,7 @@ export class Ingester {
       }
     }
     if (result.ok && input) this.logLimiter.reset(`transaction/${input.partition}`);
+    this.opts.snapshots?.afterCommit(this.processor, this.restoredPartitions());
     return result;
   }
 
@@ -658,7 +697,9 @@ export class Ingester {
     this.stopping = true;
     this.state = 'stopping';
     if (this.tick) clearInterval(this.tick);
-    await this.mutex.run('stopping', async () => undefined);
+    await this.mutex.run('stopping', async () => {
+      await this.opts.snapshots?.flush(this.processor, this.restoredPartitions()).catch((err: unknown) => this.log.error({ err }, 'local snapshots not written at stop'));
+    });
     await this.consumer?.disconnect().catch(() => undefined);
     await Promise.all([...this.tasks.values()].map((t) => t.releaseProducer()));
     await this.admin?.disconnect().catch(() => undefined);

@@ -8,6 +8,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const TEMP_SUFFIX = '.tmp';
 
+/** Whether the process that named a temp file `<file>.<pid>.<seq>.tmp` still runs (another than this one). */
+function writerAlive(name: string): boolean {
+  const pid = Number(name.split('.').at(-3));
+  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class SnapshotFiles {
   private seq = 0;
   /**
@@ -19,10 +31,13 @@ export class SnapshotFiles {
     private readonly opts: { pauseBeforeRenameMs?: number } = {},
   ) {}
 
-  /** Creates the directory and removes temp files a crash left behind. Returns their names. */
+  /**
+   * Creates the directory and removes temp files a crash left behind (those of a process
+   * no longer running: another instance sharing the directory may be writing one). Returns their names.
+   */
   async prepare(): Promise<string[]> {
     await mkdir(this.dir, { recursive: true });
-    const leftovers = (await readdir(this.dir)).filter((f) => f.endsWith(TEMP_SUFFIX));
+    const leftovers = (await readdir(this.dir)).filter((f) => f.endsWith(TEMP_SUFFIX) && !writerAlive(f));
     for (const f of leftovers) await rm(join(this.dir, f), { force: true });
     return leftovers;
   }

@@ -4,6 +4,8 @@ import { loadIngesterConfig } from './config';
 import { DataRecordStore } from './data-record-store';
 import { Ingester } from './ingester';
 import { ingesterMetrics } from './ingester-metrics';
+import { SnapshotFiles } from './local-snapshot-files';
+import { LocalSnapshots } from './local-snapshots';
 
 // Filled in as start-up proceeds; the health checks and the usage route look at what is there.
 const live: { ingester?: Ingester; store?: DataRecordStore } = {};
@@ -81,6 +83,18 @@ void runService({
         stallAfterMs: config.INGESTER_STALL_AFTER_MS,
         watermarkJumpMs: config.INGESTER_WATERMARK_JUMP_MS,
         deadLetterMaxRawBytes: config.INGESTER_DEAD_LETTER_MAX_RAW_BYTES,
+        ...(config.INGESTER_STATE_DIR
+          ? {
+              snapshots: new LocalSnapshots({
+                files: new SnapshotFiles(config.INGESTER_STATE_DIR, { pauseBeforeRenameMs: config.INGESTER_SNAPSHOT_TEST_PAUSE_MS }),
+                changelogTopic: config.TOPIC_INGESTER_CHANGELOG,
+                minChanges: config.INGESTER_SNAPSHOT_MIN_CHANGES,
+                intervalMs: config.INGESTER_SNAPSHOT_INTERVAL_MS,
+                now: Date.now,
+                log,
+              }),
+            }
+          : {}),
         processor: {
           futureToleranceMs: config.EVENT_TIME_FUTURE_TOLERANCE_MS,
           outOfOrdernessMs: config.INGESTER_OUT_OF_ORDERNESS_MS,

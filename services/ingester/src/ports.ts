@@ -5,7 +5,9 @@ import {
   KafkaAdmin,
   KafkaConsumer,
   KafkaTransactionalProducer,
+  changelogRetention,
   restoreChangelog,
+  type ChangelogRetention,
   type ConsumerOptions,
   type IncomingMessage,
   type KafkaConnection,
@@ -21,7 +23,14 @@ export interface IngesterPorts {
   /** The transactional producer of input partition `partition`; initialising it fences an older one with the same id. */
   connectProducer(partition: number, transactionalId: string): Promise<KafkaTransactionalProducerPort>;
   /** Reads `topic`'s partitions up to a marker `producer` commits (see platform's restoreChangelog). */
-  restoreChangelog(producer: KafkaTransactionalProducerPort, topic: string, onRecord: (message: IncomingMessage) => void, opts: { partitions: number[] }): Promise<{ records: number }>;
+  restoreChangelog(
+    producer: KafkaTransactionalProducerPort,
+    topic: string,
+    onRecord: (message: IncomingMessage) => void,
+    opts: { partitions: number[]; from?: ReadonlyMap<number, bigint> },
+  ): Promise<{ records: number; next?: Map<number, bigint> }>;
+  /** The changelog's log start and end offsets and delete.retention.ms (local snapshots are used only with it). */
+  changelogRetention?(topic: string): Promise<ChangelogRetention>;
 }
 
 /** The DataRecordStore methods the Ingester calls. */
@@ -34,5 +43,6 @@ export function kafkaPorts(kafka: KafkaConnection): IngesterPorts {
     connectConsumer: (opts) => KafkaConsumer.connect(kafka, opts),
     connectProducer: (partition, transactionalId) => KafkaTransactionalProducer.connect({ ...kafka, clientId: `${kafka.clientId}-p${partition}` }, transactionalId),
     restoreChangelog: (producer, topic, onRecord, opts) => restoreChangelog(kafka, producer, topic, onRecord, opts),
+    changelogRetention: (topic) => changelogRetention(kafka, topic),
   };
 }

@@ -1,0 +1,123 @@
+// Restart to first commit, with and without local snapshots (INGESTER_STATE_DIR). One
+// ingester builds the state of N subscribers (an agreement and one open window each, as
+// memory-bench), then stops gracefully, which writes its snapshots. Then, alternately,
+// a fresh process restarts without snapshots (the whole changelog is read) and with them
+// (only the changelog after them); before each start one more record is sent, and the
+// time measured is from the process start to its first committed transaction
+// (ingester_transaction_commit_seconds_count ≥ 1): start-up, group join, restore and
+// the first batch.
+//   npm run bench -- restart [subscribers=100000] [rounds=2]
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { agreementCodec, importedRecordCodec, toImportedRecord, type Agreement, type ImportedRecord } from '@mobilecs/domain';
+import { KafkaProducer, ensureTopics } from '@mobilecs/platform';
+import { Cleanup, benchServers, ingesterEnv, round, scrapeMetric, servicePort, startService, topicList, topicNames, uniqueName, waitFor } from './support';
+
+export interface RestartRun {
+  snapshots: boolean;
+  /** Process start to its first committed transaction. */
+  toFirstCommitMs: number;
+  /** Entries read from the changelog / loaded from local snapshots by the restore. */
+  changelogEntries: number;
+  snapshotEntries: number;
+}
+
+export interface RestartResult {
+  subscribers: number;
+  partitions: number;
+  /** Snapshot written at the graceful stop: state taken + encoded inside the ingester's work (the hot path), and the files written and synced. */
+  snapshotEncodeMs: number;
+  snapshotWriteMs: number;
+  snapshotBytes: number;
+  runs: RestartRun[];
+  medianWithoutMs: number;
+  medianWithMs: number;
+}
+
+const agreement = (i: number): Agreement => ({
+  id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+  msisdn: `4875${String(i).padStart(7, '0')}`,
+  signedAt: Date.UTC(2019, 10, 1),
+  serviceStartAt: Date.UTC(2019, 11, 1),
+  billingPeriodTimeZone: 'Europe/Warsaw',
+  maxBytesInBillingPeriod: 5_368_709_120n,
+});
+const record = (i: number, n: number): ImportedRecord =>
+  toImportedRecord({ externalId: `10000000-0000-4000-8000-${String(n).padStart(12, '0')}`, recordedAt: Date.UTC(2020, 0, 2) + n, msisdn: agreement(i).msisdn, recordedBytes: 1000n });
+
+/** The service's JSON log lines (anything else it printed is skipped). */
+function logLines<T>(lines: string[]): (T & { msg?: string })[] {
+  return lines.flatMap((l) => {
+    try {
+      return [JSON.parse(l) as T & { msg?: string }];
+    } catch {
+      return [];
+    }
+  });
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+export async function restartBench(subscribers = 100_000, rounds = 2): Promise<RestartResult> {
+  const partitions = 6;
+  const servers = await benchServers();
+  const cleanup = new Cleanup();
+  const tag = uniqueName('bench_restart');
+  const names = topicNames(tag);
+  cleanup.topic(...topicList(names), `${tag}.changelog`);
+  cleanup.keyspace(tag);
+  const stateDir = await mkdtemp(join(tmpdir(), 'bench-restart-state-'));
+  cleanup.add(() => rm(stateDir, { recursive: true, force: true }));
+  try {
+    await ensureTopics(servers.kafka, { names, inputPartitions: partitions, outputPartitions: partitions, replicationFactor: 1 });
+    const producer = await KafkaProducer.connect(servers.kafka);
+    cleanup.add(() => producer.disconnect());
+    let next = 0;
+    const sendRecords = (rs: ImportedRecord[]) => producer.send(rs.map((r) => ({ topic: names.incomingDataRecords, key: r.msisdn, value: importedRecordCodec.encode(r), timestamp: r.recordedAt })));
+    for (let from = 0; from < subscribers; from += 10_000) {
+      const as = Array.from({ length: Math.min(10_000, subscribers - from) }, (_, k) => agreement(from + k));
+      await producer.send(as.map((a) => ({ topic: names.agreements, key: a.msisdn, value: agreementCodec.encode(a), timestamp: a.signedAt })));
+      await sendRecords(as.map((_, k) => record(from + k, next++)));
+    }
+    // No snapshot while running: the one written at the graceful stop is measured.
+    const env = { ...ingesterEnv(servers, names, tag, partitions), INGESTER_TICK_MS: '250', INGESTER_SNAPSHOT_INTERVAL_MS: '86400000', INGESTER_SNAPSHOT_MIN_CHANGES: '100000000' };
+    const builder = cleanup.process(startService('ingester', { ...env, INGESTER_STATE_DIR: stateDir }));
+    const port = await servicePort(builder, 'ingester');
+    await waitFor(`${subscribers} open windows`, async () => ((await scrapeMetric(port, 'ingester_windows_open')) >= subscribers ? true : undefined), 600_000, 250);
+    await builder.kill('SIGTERM');
+    const written = logLines<{ encodeMs?: number; writeMs?: number; bytes?: number }>(builder.lines).findLast((l) => l.msg?.startsWith('local snapshots written'));
+    if (!written) throw new Error(`no snapshot written at the graceful stop:\n${builder.tail()}`);
+
+    const runs: RestartRun[] = [];
+    for (let r = 0; r < rounds; r++) {
+      for (const snapshots of [false, true]) {
+        await sendRecords([record(r % subscribers, next++)]);
+        const started = performance.now();
+        const p = cleanup.process(startService('ingester', { ...env, INGESTER_STATE_DIR: snapshots ? stateDir : '' }));
+        const pPort = await servicePort(p, 'ingester');
+        await waitFor('the first commit', async () => ((await scrapeMetric(pPort, 'ingester_transaction_commit_seconds_count')) >= 1 ? true : undefined), 600_000, 20);
+        const toFirstCommitMs = performance.now() - started;
+        const restore = logLines<{ records?: number; fromSnapshots?: number }>(p.lines).find((l) => l.msg === 'state restored from the changelog');
+        runs.push({ snapshots, toFirstCommitMs: Math.round(toFirstCommitMs), changelogEntries: restore?.records ?? -1, snapshotEntries: restore?.fromSnapshots ?? -1 });
+        // A graceful stop: with snapshots it refreshes them (the extra record), as in production.
+        await p.kill('SIGTERM');
+      }
+    }
+    return {
+      subscribers,
+      partitions,
+      snapshotEncodeMs: round(written.encodeMs ?? Number.NaN, 1),
+      snapshotWriteMs: round(written.writeMs ?? Number.NaN, 1),
+      snapshotBytes: written.bytes ?? 0,
+      runs,
+      medianWithoutMs: median(runs.filter((x) => !x.snapshots).map((x) => x.toFirstCommitMs)),
+      medianWithMs: median(runs.filter((x) => x.snapshots).map((x) => x.toFirstCommitMs)),
+    };
+  } finally {
+    await cleanup.run(servers);
+  }
+}
