@@ -7,12 +7,14 @@ import { ruruHTML } from 'ruru/server';
 import { serveStatic } from 'ruru/static';
 import { stringifyExact } from '@mobilecs/domain';
 import { operationsRouter, type Logger, type ReadinessCheck } from '@mobilecs/platform';
-import { DataRecordsService, parseJsonBody } from './data-records';
-import { BadRequestError, DependencyError, GenerationBusyError, isPublicError } from './errors';
+import { InvalidPageStateError } from '@mobilecs/platform';
+import { DataRecordsService, parseAgreementId, parseJsonBody, parsePeriod, toView } from './data-records';
+import { dashboardRouter, recordPaging, type DashboardDeps } from './dashboard/routes';
+import { BadRequestError, DependencyError, GenerationBusyError, UpstreamError, isPublicError } from './errors';
 import { GenerationService } from './generation-service';
 import { graphqlRouter, type GraphqlLimits } from './graphql/handler';
 import { createSchema } from './graphql/schema';
-import type { AgreementPublisher, DataRecordStore, IncomingFolder } from './ports';
+import type { AgreementPublisher, DataRecordPages, DataRecordStore, IncomingFolder } from './ports';
 import type { SequenceScopes, SequenceStore } from './sequences';
 
 export interface GenerationLimits {
@@ -53,11 +55,17 @@ export interface AppDeps {
   billingPeriodTimeZone: string;
   /** Wall clock, only for error bodies' timestamps. */
   clock: () => number;
+  /** The dashboard (live usage, alerts, its static files); absent: those routes are not there. */
+  dashboard?: Omit<DashboardDeps, 'store'>;
+  /** Records a page at a time (?limit=&pageState= on the records route); absent: no paging. */
+  pages?: DataRecordPages;
 }
 
 export interface App {
   app: express.Express;
   generation: GenerationService;
+  /** Ends the open alert streams (before a graceful stop). */
+  closeStreams: () => void;
 }
 
 const GRAPHIQL_STATIC = '/graphiql/static/';
@@ -178,7 +186,22 @@ export function createApp(deps: AppDeps): App {
     '/api/data-records/:agreementId/:year/:month',
     route(async (req, res) => {
       const p = req.params as Record<string, string>;
-      json(res, await dataRecords.find(p.agreementId, p.year, p.month).catch(wrap('Cassandra')));
+      const paging = recordPaging(req.query);
+      if (!paging) {
+        json(res, await dataRecords.find(p.agreementId, p.year, p.month).catch(wrap('Cassandra')));
+        return;
+      }
+      if (!deps.pages) throw new BadRequestError('paging (limit, pageState) is not available on this server');
+      const pages = deps.pages;
+      const id = parseAgreementId(p.agreementId);
+      const period = parsePeriod(p.year, p.month);
+      const page = await pages.findPage(id, period.year, period.month, paging.limit, paging.pageState).catch((err: unknown) => {
+        if (err instanceof InvalidPageStateError) throw new BadRequestError(err.message);
+        return wrap('Cassandra')(err);
+      });
+      // The original's array shape; the next page's token in a header (absent on the last page).
+      if (page.nextPageState) res.set('X-Next-Page-State', page.nextPageState);
+      json(res, page.records.map(toView));
     }),
   );
   app.get(
@@ -219,6 +242,14 @@ export function createApp(deps: AppDeps): App {
   const schema = createSchema(dataRecords);
   app.use(graphqlRouter(schema, { introspection: graphqlSettings.graphiql, limits: graphqlSettings.limits, dependency: 'Cassandra' }));
 
+  // ---- the dashboard's API and its built files at / ----
+  let closeStreams = () => undefined as void;
+  if (deps.dashboard) {
+    const dashboard = dashboardRouter({ ...deps.dashboard, store: deps.store });
+    app.use(dashboard.router);
+    closeStreams = dashboard.closeStreams;
+  }
+
   // ---- errors: a code and a message, never a stack or a path; the details go to the log ----
   app.use((req, res) => {
     const message = req.path.startsWith('/graphiql') && !graphqlSettings.graphiql ? 'GraphiQL is off (GENERATOR_GRAPHIQL=true turns it on)' : `no endpoint ${req.method} ${req.path}`;
@@ -231,11 +262,12 @@ export function createApp(deps: AppDeps): App {
     else req.log.info({ status, code, reason: message }, 'request rejected');
     if (res.headersSent) return;
     if (err instanceof GenerationBusyError) res.set('Retry-After', String(err.retryAfterSeconds));
+    if (err instanceof UpstreamError && err.retryAfter) res.set('Retry-After', err.retryAfter);
     json(res, errorBody(deps.clock, req, status, code, message), status);
   };
   app.use(onError);
 
-  return { app, generation };
+  return { app, generation, closeStreams };
 }
 
 function wrap(dependency: string) {

@@ -1,8 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { boolFromEnv, commonEnvSchema, exposureProblem, intFromEnv, loadConfig } from '@mobilecs/platform';
 import { isKnownTimeZone } from '@mobilecs/domain';
 import { z } from 'zod';
 
 export const SERVICE = 'generator-backend';
+
+const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../../web/dashboard/dist', import.meta.url));
 
 export const configSchema = commonEnvSchema.extend({
   HTTP_PORT: intFromEnv(0, 65535).default(8080),
@@ -42,6 +45,14 @@ export const configSchema = commonEnvSchema.extend({
    * Bearer token the endpoints that write data require (generate, PUT, GraphQL). Optional
    * on loopback; required when HTTP_BIND_ADDRESS reaches beyond this machine. Empty = unset.
    */
+  /** One ingester address (a k8s Service, a compose service name): any instance answers live usage for all. */
+  INGESTER_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. http://127.0.0.1:8082' }).default('http://127.0.0.1:8082'),
+  /** The built dashboard served at /; empty: this checkout's web/dashboard/dist. */
+  DASHBOARD_DIR: z.string().default('').transform((d) => d || DEFAULT_DASHBOARD_DIR),
+  /** Open alert streams (server-sent events) at most; one more is answered 503. */
+  DASHBOARD_MAX_ALERT_STREAMS: intFromEnv(1, 10_000).default(100),
+  /** Alerts kept in memory for the alerts page (the newest; also how much of the topic's tail is read at start). */
+  DASHBOARD_ALERTS_KEPT: intFromEnv(1, 100_000).default(1000),
   API_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'must be at least 16 characters').optional()),
 }).superRefine((c, ctx) => {
   const exposure = exposureProblem(c.HTTP_BIND_ADDRESS, c.API_TOKEN);

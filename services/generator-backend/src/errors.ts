@@ -2,6 +2,7 @@
 // meant for the caller: never a stack, a file path or a driver's inner text (those go to
 // the log, under the request id the answer carries).
 import { errorKind } from '@mobilecs/platform';
+import { IngesterUnavailableError } from './adapters/ingester-client';
 
 /** The request is wrong (HTTP 400): nothing was generated or written. */
 export class BadRequestError extends Error {
@@ -70,8 +71,25 @@ export class DependencyError extends Error {
   }
 }
 
+/**
+ * An answer of the ingester that is not a success (404 unknown agreement, 503 rebalancing,
+ * …), passed on with its status, code and message; also the backend's own "too many
+ * alert streams". `retryAfter`: seconds for the Retry-After header.
+ */
+export class UpstreamError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly retryAfter: string | null,
+  ) {
+    super(message);
+    this.name = 'UpstreamError';
+  }
+}
+
 /** The errors above: their message is safe to answer with. */
-export type PublicError = BadRequestError | FileConflictError | TooManyLinesError | GenerationBusyError | DependencyError;
+export type PublicError = BadRequestError | FileConflictError | TooManyLinesError | GenerationBusyError | DependencyError | UpstreamError | IngesterUnavailableError;
 
 export function isPublicError(err: unknown): err is PublicError {
   return (
@@ -79,6 +97,8 @@ export function isPublicError(err: unknown): err is PublicError {
     err instanceof FileConflictError ||
     err instanceof TooManyLinesError ||
     err instanceof GenerationBusyError ||
-    err instanceof DependencyError
+    err instanceof DependencyError ||
+    err instanceof UpstreamError ||
+    err instanceof IngesterUnavailableError
   );
 }

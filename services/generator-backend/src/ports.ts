@@ -27,3 +27,9 @@ export interface DataRecordStore {
   /** Idempotent upserts (same primary key → same row). */
   upsert(records: readonly StoredDataRecord[]): Promise<void>;
 }
+
+/** Records read a page at a time (the dashboard's records table). */
+export interface DataRecordPages {
+  /** At most `limit` records, newest first, after `pageState`; the next page's token or null. */
+  findPage(agreementId: string, year: number, month: number, limit: number, pageState?: string): Promise<{ records: StoredDataRecord[]; nextPageState: string | null }>;
+}

@@ -21,6 +21,9 @@ import {
   type Logger,
 } from '@mobilecs/platform';
 import { CassandraDataRecordStore } from './adapters/cassandra-data-record-store';
+import { IngesterClient } from './adapters/ingester-client';
+import { KafkaAlertFeed } from './adapters/kafka-alert-feed';
+import { AlertLog } from './dashboard/alert-log';
 import { FsIncomingFolder } from './adapters/fs-incoming-folder';
 import { KafkaAgreementPublisher } from './adapters/kafka-agreement-publisher';
 import { KafkaSequenceStore, sequencesTopicSpec } from './adapters/kafka-sequence-store';
@@ -90,15 +93,27 @@ export async function startServer(config: GeneratorConfig, logger: Logger = crea
     labelNames: ['op'] as const,
     registers: [registry],
   });
-  const { app, generation } = createApp({
+  const store = new CassandraDataRecordStore(cassandraClient, config.CASSANDRA_KEYSPACE, 64, (op) => statements.inc({ op }));
+  const alerts = new AlertLog(config.DASHBOARD_ALERTS_KEPT);
+  const alertFeed = new KafkaAlertFeed(kafka, config.TOPIC_DATA_RECORDS_AGGREGATES, alerts, logger, config.DASHBOARD_ALERTS_KEPT);
+  const { app, generation, closeStreams } = createApp({
     publisher: new KafkaAgreementPublisher(producer, config.TOPIC_AGREEMENTS),
     folder: new FsIncomingFolder(config.INCOMING_DATA_RECORDS_DIR),
-    store: new CassandraDataRecordStore(cassandraClient, config.CASSANDRA_KEYSPACE, 64, (op) => statements.inc({ op })),
+    store,
+    pages: store,
+    dashboard: { ingester: new IngesterClient(config.INGESTER_URL), alerts, dashboardDir: config.DASHBOARD_DIR, maxStreams: config.DASHBOARD_MAX_ALERT_STREAMS },
     logger,
     registry,
     readinessChecks: [
       { name: 'kafka', label: 'Kafka', check: () => probeKafka(kafka, `${SERVICE}-readiness`) },
       { name: 'cassandra', label: 'Cassandra', check: async () => void (await probeCassandra(cassandraConn)) },
+      {
+        name: 'alerts',
+        label: 'the alert feed',
+        check: async () => {
+          if (!alertFeed.running) throw new Error(`not reading ${config.TOPIC_DATA_RECORDS_AGGREGATES} yet`);
+        },
+      },
     ],
     limits: {
       defaultCount: config.GENERATOR_BATCH_SIZE,
@@ -130,7 +145,11 @@ export async function startServer(config: GeneratorConfig, logger: Logger = crea
   try {
     const { restored } = await startupRetry('Kafka (generator sequences)', config.STARTUP_TIMEOUT_MS, logger, () => generation.load());
     logger.info({ topic: config.TOPIC_GENERATOR_SEQUENCES, restored }, 'generator sequences loaded');
+    // The alerts page's feed: the aggregates topic's tail, then each committed message.
+    await startupRetry('Kafka (alert feed)', config.STARTUP_TIMEOUT_MS, logger, () => alertFeed.start());
+    logger.info({ topic: config.TOPIC_DATA_RECORDS_AGGREGATES, kept: config.DASHBOARD_ALERTS_KEPT }, 'alert feed started');
   } catch (err) {
+    await alertFeed.stop();
     await sequences.close();
     await producer.disconnect().catch(() => undefined);
     await cassandraClient.shutdown().catch(() => undefined);
@@ -154,6 +173,8 @@ export async function startServer(config: GeneratorConfig, logger: Logger = crea
     (stopping ??= (async () => {
       logger.info('stopping: no new connections, finishing requests in flight');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Alert streams never end by themselves: ended here, the browser reconnects elsewhere.
+      closeStreams();
       server.closeIdleConnections();
       const timeout = new Promise<void>((resolve) =>
         setTimeout(() => {
@@ -164,6 +185,7 @@ export async function startServer(config: GeneratorConfig, logger: Logger = crea
       );
       await Promise.race([closed, timeout]);
       await generation.idle();
+      await alertFeed.stop();
       await sequences.close();
       await producer.disconnect().catch((err: unknown) => logger.warn({ err }, 'Kafka disconnect failed'));
       await cassandraClient.shutdown().catch((err: unknown) => logger.warn({ err }, 'Cassandra shutdown failed'));

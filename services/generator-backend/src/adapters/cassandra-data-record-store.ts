@@ -1,10 +1,10 @@
 import { DataRecordTable, type CassandraClient, type SendRequest } from '@mobilecs/platform';
-import type { DataRecordStore, StoredDataRecord } from '../ports';
+import type { DataRecordPages, DataRecordStore, StoredDataRecord } from '../ports';
 
 type Statement = 'select' | 'sum' | 'insert';
 
 /** <keyspace>.data_record through platform's DataRecordTable (prepared statements, bigint as JS bigint). */
-export class CassandraDataRecordStore implements DataRecordStore {
+export class CassandraDataRecordStore implements DataRecordStore, DataRecordPages {
   private readonly table: DataRecordTable;
 
   constructor(
@@ -26,6 +26,11 @@ export class CassandraDataRecordStore implements DataRecordStore {
 
   async find(agreementId: string, year: number, month: number): Promise<StoredDataRecord[]> {
     return this.table.find(agreementId, year, month, this.counted('select'));
+  }
+
+  /** One page, newest first, and the next page's token (see DataRecordTable.findPage). */
+  async findPage(agreementId: string, year: number, month: number, limit: number, pageState?: string): Promise<{ records: StoredDataRecord[]; nextPageState: string | null }> {
+    return this.table.findPage(agreementId, year, month, limit, pageState, this.counted('select'));
   }
 
   async totalBytes(agreementId: string, year: number, month: number): Promise<bigint> {

@@ -120,6 +120,14 @@ export function dataRecordBatches<R extends DataRecordRow>(rows: readonly R[], b
   return out;
 }
 
+/** A page token (pageState) that this table did not give out. */
+export class InvalidPageStateError extends Error {
+  constructor(readonly pageState: string) {
+    super(`pageState ${JSON.stringify(pageState.slice(0, 40))}${pageState.length > 40 ? '…' : ''} is not a page token of this query: use the X-Next-Page-State of the previous page, or leave it out for the first page`);
+    this.name = 'InvalidPageStateError';
+  }
+}
+
 /**
  * <keyspace>.data_record: one row per data record, partitioned by billing period
  * (agreement, year, month), newest first within it. Statements are prepared and writes
@@ -181,6 +189,26 @@ export class DataRecordTable {
       pageState = rs.pageState ?? undefined;
     } while (pageState);
     return out;
+  }
+
+  /**
+   * One page of a billing period's records, newest first: at most `limit` rows from where
+   * `pageState` (the token a previous page gave, Cassandra's paging state) left off, and
+   * the next page's token (null on the last page). A token that is not one of ours is an
+   * InvalidPageStateError.
+   */
+  async findPage(agreementId: string, year: number, month: number, limit: number, pageState?: string, send: SendRequest = sendOnce): Promise<{ records: DataRecord[]; nextPageState: string | null }> {
+    if (pageState !== undefined && !/^[0-9a-f]{2,8192}$/.test(pageState)) throw new InvalidPageStateError(pageState);
+    let rs;
+    try {
+      rs = await send(() => this.client.execute(this.selectCql, [agreementId, year, month], { prepare: true, fetchSize: limit, ...(pageState ? { pageState } : {}) }));
+    } catch (err) {
+      // Cassandra refuses a forged or foreign paging state as an invalid request.
+      const e = err as { code?: unknown; message?: unknown };
+      if (pageState !== undefined && (e.code === 0x2200 || e.code === 0x000a || (typeof e.message === 'string' && /paging state/i.test(e.message)))) throw new InvalidPageStateError(pageState);
+      throw err;
+    }
+    return { records: (rs.rows as Row[]).map(toRecord), nextPageState: rs.pageState ?? null };
   }
 
   /** Sum of the recorded bytes of one billing period, exact (0 when there is none). */
