@@ -6,7 +6,10 @@
 // time measured is from the process start to its first committed transaction
 // (ingester_transaction_commit_seconds_count ≥ 1): start-up, group join, restore and
 // the first batch.
-//   npm run bench -- restart [subscribers=100000] [rounds=2]
+// `versions` records per subscriber, sent in rounds, write each window key that many
+// times into the changelog (compaction has not run on a young topic), as in production
+// where every record rewrites its window.
+//   npm run bench -- restart [subscribers=100000] [rounds=2] [versions=3]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,12 +24,16 @@ export interface RestartRun {
   /** Entries read from the changelog / loaded from local snapshots by the restore. */
   changelogEntries: number;
   snapshotEntries: number;
+  /** From the group assignment to the state restored (log times): fencing, snapshot load, changelog read. */
+  restoreMs: number;
 }
 
 export interface RestartResult {
   subscribers: number;
   partitions: number;
   /** Snapshot written at the graceful stop: state taken + encoded inside the ingester's work (the hot path), and the files written and synced. */
+  versions: number;
+  snapshotTakeMs: number;
   snapshotEncodeMs: number;
   snapshotWriteMs: number;
   snapshotBytes: number;
@@ -62,7 +69,7 @@ const median = (xs: number[]) => {
   return s.length === 0 ? Number.NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-export async function restartBench(subscribers = 100_000, rounds = 2): Promise<RestartResult> {
+export async function restartBench(subscribers = 100_000, rounds = 2, versions = 3): Promise<RestartResult> {
   const partitions = 6;
   const servers = await benchServers();
   const cleanup = new Cleanup();
@@ -81,15 +88,17 @@ export async function restartBench(subscribers = 100_000, rounds = 2): Promise<R
     for (let from = 0; from < subscribers; from += 10_000) {
       const as = Array.from({ length: Math.min(10_000, subscribers - from) }, (_, k) => agreement(from + k));
       await producer.send(as.map((a) => ({ topic: names.agreements, key: a.msisdn, value: agreementCodec.encode(a), timestamp: a.signedAt })));
-      await sendRecords(as.map((_, k) => record(from + k, next++)));
+    }
+    for (let v = 0; v < versions; v++) {
+      for (let from = 0; from < subscribers; from += 10_000) await sendRecords(Array.from({ length: Math.min(10_000, subscribers - from) }, (_, k) => record(from + k, next++)));
     }
     // No snapshot while running: the one written at the graceful stop is measured.
     const env = { ...ingesterEnv(servers, names, tag, partitions), INGESTER_TICK_MS: '250', INGESTER_SNAPSHOT_INTERVAL_MS: '86400000', INGESTER_SNAPSHOT_MIN_CHANGES: '100000000' };
     const builder = cleanup.process(startService('ingester', { ...env, INGESTER_STATE_DIR: stateDir }));
     const port = await servicePort(builder, 'ingester');
-    await waitFor(`${subscribers} open windows`, async () => ((await scrapeMetric(port, 'ingester_windows_open')) >= subscribers ? true : undefined), 600_000, 250);
+    await waitFor(`${subscribers * versions} records matched`, async () => ((await scrapeMetric(port, 'ingester_records_matched_total')) >= subscribers * versions ? true : undefined), 900_000, 250);
     await builder.kill('SIGTERM');
-    const written = logLines<{ encodeMs?: number; writeMs?: number; bytes?: number }>(builder.lines).findLast((l) => l.msg?.startsWith('local snapshots written'));
+    const written = logLines<{ takeMs?: number; encodeMs?: number; writeMs?: number; bytes?: number }>(builder.lines).findLast((l) => l.msg?.startsWith('local snapshots written'));
     if (!written) throw new Error(`no snapshot written at the graceful stop:\n${builder.tail()}`);
 
     const runs: RestartRun[] = [];
@@ -101,8 +110,16 @@ export async function restartBench(subscribers = 100_000, rounds = 2): Promise<R
         const pPort = await servicePort(p, 'ingester');
         await waitFor('the first commit', async () => ((await scrapeMetric(pPort, 'ingester_transaction_commit_seconds_count')) >= 1 ? true : undefined), 600_000, 20);
         const toFirstCommitMs = performance.now() - started;
-        const restore = logLines<{ records?: number; fromSnapshots?: number }>(p.lines).find((l) => l.msg === 'state restored from the changelog');
-        runs.push({ snapshots, toFirstCommitMs: Math.round(toFirstCommitMs), changelogEntries: restore?.records ?? -1, snapshotEntries: restore?.fromSnapshots ?? -1 });
+        const lines = logLines<{ records?: number; fromSnapshots?: number; time?: number }>(p.lines);
+        const restore = lines.find((l) => l.msg === 'state restored from the changelog');
+        const assigned = lines.find((l) => l.msg === 'partitions assigned');
+        runs.push({
+          snapshots,
+          toFirstCommitMs: Math.round(toFirstCommitMs),
+          changelogEntries: restore?.records ?? -1,
+          snapshotEntries: restore?.fromSnapshots ?? -1,
+          restoreMs: (restore?.time ?? Number.NaN) - (assigned?.time ?? Number.NaN),
+        });
         // A graceful stop: with snapshots it refreshes them (the extra record), as in production.
         await p.kill('SIGTERM');
       }
@@ -110,6 +127,8 @@ export async function restartBench(subscribers = 100_000, rounds = 2): Promise<R
     return {
       subscribers,
       partitions,
+      versions,
+      snapshotTakeMs: round(written.takeMs ?? Number.NaN, 1),
       snapshotEncodeMs: round(written.encodeMs ?? Number.NaN, 1),
       snapshotWriteMs: round(written.writeMs ?? Number.NaN, 1),
       snapshotBytes: written.bytes ?? 0,

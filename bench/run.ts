@@ -4,7 +4,7 @@
 // npm run bench -- kafka | cassandra
 // npm run bench -- latency [recordsPerSecond=1000] [seconds=30]
 // npm run bench -- memory [agreements=100000] [baseline=1000]
-// npm run bench -- restart [subscribers=100000] [rounds=2]
+// npm run bench -- restart [subscribers=100000] [rounds=2] [versions=3]
 // npm run bench -- profile <file.cpuprofile> [top=25]
 // npm run bench -- clients [rounds=3] [records=200000] [clients=kafkajs,confluent,platformatic]
 // Single benchmarks print one JSON line. MOBILECS_BENCH_CPU_PROF=<dir> runs the services
@@ -54,7 +54,7 @@ switch (which) {
     print(await memoryBench(num(0, 100_000), num(1, 1000)));
     break;
   case 'restart':
-    print(await restartBench(num(0, 100_000), num(1, 2)));
+    print(await restartBench(num(0, 100_000), num(1, 2), num(2, 3)));
     break;
   case 'profile':
     if (!args[0]) throw new Error('usage: npm run bench -- profile <file.cpuprofile> [top]');

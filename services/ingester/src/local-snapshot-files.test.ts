@@ -15,6 +15,12 @@ afterEach(async () => {
 });
 
 describe('SnapshotFiles', () => {
+  it('refuses a directory it cannot create, saying which variable and what to do', async () => {
+    const file = join(await tempDir(), 'a-file');
+    await writeFile(file, 'x');
+    await expect(new SnapshotFiles(join(file, 'state')).prepare()).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('INGESTER_STATE_DIR=') as unknown });
+  });
+
   it('writes, replaces and reads a partition file; none yet reads as null', async () => {
     const files = new SnapshotFiles(join(await tempDir(), 'state'));
     await files.prepare();

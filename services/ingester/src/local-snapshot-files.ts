@@ -2,9 +2,11 @@
 // atomically: write a temp file, fsync it, rename it over the old one, fsync the
 // directory. A crash leaves either the old file or the new one, and at worst a temp file
 // that is never read (and removed at the next start).
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfigError } from '@mobilecs/platform';
 
 const TEMP_SUFFIX = '.tmp';
 
@@ -36,7 +38,15 @@ export class SnapshotFiles {
    * no longer running: another instance sharing the directory may be writing one). Returns their names.
    */
   async prepare(): Promise<string[]> {
-    await mkdir(this.dir, { recursive: true });
+    try {
+      await mkdir(this.dir, { recursive: true });
+      await access(this.dir, constants.W_OK);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new ConfigError('ingester', [
+        `INGESTER_STATE_DIR=${this.dir}: cannot create or write it (${e.code ?? 'error'}: ${e.message}); give the instance a writable directory (a persistent volume of its own) or leave the variable empty to turn local snapshots off`,
+      ]);
+    }
     const leftovers = (await readdir(this.dir)).filter((f) => f.endsWith(TEMP_SUFFIX) && !writerAlive(f));
     for (const f of leftovers) await rm(join(this.dir, f), { force: true });
     return leftovers;

@@ -42,8 +42,15 @@ const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex
 
 /** The file's bytes. */
 export function encodeSnapshot(s: Snapshot): Buffer {
-  const lines = [stringifyExact({ topic: s.topic, partition: s.partition, offset: s.offset.toString(), writtenAt: s.writtenAt, entries: s.entries.length })];
-  for (const e of s.entries) lines.push(stringifyExact(e));
+  return assembleSnapshot(s, s.entries.map(entryLine));
+}
+
+/** One entry's line (exact JSON). */
+export const entryLine = (e: readonly [string, unknown]): string => stringifyExact(e);
+
+/** The file's bytes from the entries' lines (so a caller can encode them a slice at a time). */
+export function assembleSnapshot(s: SnapshotMeta, entryLines: string[]): Buffer {
+  const lines = [stringifyExact({ topic: s.topic, partition: s.partition, offset: s.offset.toString(), writtenAt: s.writtenAt, entries: entryLines.length }), ...entryLines];
   const body = Buffer.from(lines.join('\n'), 'utf8');
   const header = JSON.stringify({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, bodyBytes: body.length, sha256: sha256(body) });
   return Buffer.concat([Buffer.from(header + '\n', 'utf8'), body]);

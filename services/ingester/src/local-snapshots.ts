@@ -5,7 +5,7 @@
 // whatever happened later, so a stale snapshot (the partition moved away and back) is
 // still right once the changelog's tail after o is read.
 import type { Logger } from '@mobilecs/platform';
-import { decodeSnapshot, encodeSnapshot, SnapshotRejected, type Snapshot } from './local-snapshot';
+import { assembleSnapshot, decodeSnapshot, entryLine, SnapshotRejected, type Snapshot } from './local-snapshot';
 import type { SnapshotFiles } from './local-snapshot-files';
 import { judgeSnapshot, type ChangelogFacts } from './local-snapshot-trust';
 
@@ -41,11 +41,16 @@ export interface SnapshotWriteStats {
   partitions: number;
   entries: number;
   bytes: number;
-  /** Time inside the ingester's work (taking and encoding the state): the hot path's cost. */
+  /** Time inside the ingester's work (taking the state): the hot path's cost. */
+  takeMs: number;
+  /** Time encoding (in slices, between the ingester's work) and writing and syncing the files. */
   encodeMs: number;
   /** Time writing and syncing the files (off the hot path). */
   writeMs: number;
 }
+
+/** Entries encoded per event-loop turn (a few ms), so the ingester's work interleaves. */
+const SLICE = 5000;
 
 function partitionOf(value: unknown): number | undefined {
   const p = (value as { partition?: unknown } | null)?.partition;
@@ -164,38 +169,54 @@ export class LocalSnapshots {
     }
   }
 
-  /** Synchronous part (state taken and encoded) now; the files written in the background. */
+  /**
+   * Synchronous part now, inside the ingester's work: the state taken (the processor's
+   * values are fresh copies of plain data, so later work cannot change them). Encoding,
+   * a slice of entries per event-loop turn, and the files: in the background.
+   */
   private take(state: StateSource, partitions: number[]): Promise<void> {
     const t0 = performance.now();
     const wanted = new Set(partitions);
-    const entries = new Map<number, [string, unknown][]>(partitions.map((p) => [p, []]));
-    for (const [key, value] of state.snapshot().entries) {
-      const p = partitionOf(value);
-      if (p !== undefined && wanted.has(p)) entries.get(p)!.push([key, value]);
+    const entries = new Map<number, (readonly [string, unknown])[]>(partitions.map((p) => [p, []]));
+    for (const e of state.snapshot().entries) {
+      const p = partitionOf(e[1]);
+      if (p !== undefined && wanted.has(p)) entries.get(p)!.push(e);
     }
-    const files = partitions.map((p) => {
+    const taken = partitions.map((p) => {
       const c = this.coverage.get(p)!;
-      const snapshot: Snapshot = { topic: this.opts.changelogTopic, partition: p, offset: c.offset!, writtenAt: c.since, entries: entries.get(p)! };
       c.changes = 0;
       c.lastWriteAt = this.opts.now();
-      return { p, offset: c.offset!, count: snapshot.entries.length, bytes: encodeSnapshot(snapshot) };
+      return { p, meta: { topic: this.opts.changelogTopic, partition: p, offset: c.offset!, writtenAt: c.since }, entries: entries.get(p)! };
     });
-    const encodeMs = performance.now() - t0;
+    const takeMs = performance.now() - t0;
     this.busy = true;
     return (async () => {
       const t1 = performance.now();
+      let encodeMs = 0;
       try {
-        for (const f of files) {
-          await this.opts.files.write(this.opts.changelogTopic, f.p, f.bytes);
-          const c = this.coverage.get(f.p);
-          if (c) c.onDisk = f.offset;
+        const files: { p: number; offset: bigint; count: number; bytes: Buffer }[] = [];
+        for (const t of taken) {
+          const lines: string[] = [];
+          for (let i = 0; i < t.entries.length; i += SLICE) {
+            if (i > 0) await new Promise((r) => setImmediate(r));
+            const e0 = performance.now();
+            for (const e of t.entries.slice(i, i + SLICE)) lines.push(entryLine(e));
+            encodeMs += performance.now() - e0;
+          }
+          const e0 = performance.now();
+          const bytes = assembleSnapshot(t.meta, lines);
+          encodeMs += performance.now() - e0;
+          await this.opts.files.write(this.opts.changelogTopic, t.p, bytes);
+          const c = this.coverage.get(t.p);
+          if (c) c.onDisk = t.meta.offset;
+          files.push({ p: t.p, offset: t.meta.offset, count: t.entries.length, bytes });
         }
-        const stats = { partitions: files.length, entries: files.reduce((n, f) => n + f.count, 0), bytes: files.reduce((n, f) => n + f.bytes.length, 0), encodeMs, writeMs: performance.now() - t1 };
+        const stats = { partitions: files.length, entries: files.reduce((n, f) => n + f.count, 0), bytes: files.reduce((n, f) => n + f.bytes.length, 0), takeMs, encodeMs, writeMs: performance.now() - t1 - encodeMs };
         this.writes.push(stats);
         if (this.writes.length > 100) this.writes.shift();
         this.opts.log.info(
           { ...stats, snapshots: files.map((f) => ({ partition: f.p, offset: f.offset.toString(), entries: f.count })) },
-          `local snapshots written: partitions ${files.map((f) => f.p).join(', ')} (${stats.entries} entries, ${stats.bytes} bytes; ${encodeMs.toFixed(1)} ms taking the state, ${stats.writeMs.toFixed(1)} ms writing)`,
+          `local snapshots written: partitions ${files.map((f) => f.p).join(', ')} (${stats.entries} entries, ${stats.bytes} bytes; ${takeMs.toFixed(1)} ms taking the state in the ingester's work, ${encodeMs.toFixed(1)} ms encoding and ${stats.writeMs.toFixed(1)} ms writing in the background)`,
         );
       } catch (err) {
         // The old file (if any) stays, and is still true: only this refresh is lost.
