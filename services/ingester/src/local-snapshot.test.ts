@@ -29,6 +29,11 @@ describe('local snapshot format', () => {
     expect(decodeSnapshot(encodeSnapshot({ ...snap, entries: [] }), at).entries).toEqual([]);
   });
 
+  it('round-trips more entries than one slice, with text beyond ASCII', () => {
+    const many: Snapshot = { ...snap, entries: Array.from({ length: 12_345 }, (_, i): [string, unknown] => [`k${i}`, { v: 1, partition: 3, zone: 'Europe/Kraków', n: i }]) };
+    expect(decodeSnapshot(encodeSnapshot(many), at)).toEqual(many);
+  });
+
   it('rejects any flipped byte, a truncated file and an empty one', () => {
     const bytes = encodeSnapshot(snap);
     const nl = bytes.indexOf(0x0a);

@@ -50,8 +50,10 @@ export const entryLine = (e: readonly [string, unknown]): string => stringifyExa
 
 /** The file's bytes from the entries' lines (so a caller can encode them a slice at a time). */
 export function assembleSnapshot(s: SnapshotMeta, entryLines: string[]): Buffer {
-  const lines = [stringifyExact({ topic: s.topic, partition: s.partition, offset: s.offset.toString(), writtenAt: s.writtenAt, entries: entryLines.length }), ...entryLines];
-  const body = Buffer.from(lines.join('\n'), 'utf8');
+  // Joined a slice at a time: the whole body as one string could pass V8's longest string (~512 MiB).
+  const parts = [Buffer.from(stringifyExact({ topic: s.topic, partition: s.partition, offset: s.offset.toString(), writtenAt: s.writtenAt, entries: entryLines.length }), 'utf8')];
+  for (let i = 0; i < entryLines.length; i += 5000) parts.push(Buffer.from('\n' + entryLines.slice(i, i + 5000).join('\n'), 'utf8'));
+  const body = Buffer.concat(parts);
   const header = JSON.stringify({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, bodyBytes: body.length, sha256: sha256(body) });
   return Buffer.concat([Buffer.from(header + '\n', 'utf8'), body]);
 }
@@ -77,7 +79,14 @@ export function decodeSnapshot(bytes: Buffer, expected: { topic: string; partiti
   const body = bytes.subarray(nl + 1);
   if (header.bodyBytes !== body.length) throw new SnapshotRejected('checksum', `body is ${body.length} bytes, header says ${JSON.stringify(header.bodyBytes)} (truncated?)`);
   if (typeof header.sha256 !== 'string' || header.sha256 !== sha256(body)) throw new SnapshotRejected('checksum', 'SHA-256 of the body does not match the header');
-  const lines = body.toString('utf8').split('\n');
+  // Line by line from the bytes (never the whole body as one string, see assembleSnapshot).
+  const lines: string[] = [];
+  for (let start = 0; ; ) {
+    const end = body.indexOf(0x0a, start);
+    lines.push(body.toString('utf8', start, end < 0 ? body.length : end));
+    if (end < 0) break;
+    start = end + 1;
+  }
   let meta: unknown;
   try {
     meta = parseExact(lines[0]!);
