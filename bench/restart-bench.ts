@@ -96,7 +96,19 @@ export async function restartBench(subscribers = 100_000, rounds = 2, versions =
     const env = { ...ingesterEnv(servers, names, tag, partitions), INGESTER_TICK_MS: '250', INGESTER_SNAPSHOT_INTERVAL_MS: '86400000', INGESTER_SNAPSHOT_MIN_CHANGES: '100000000' };
     const builder = cleanup.process(startService('ingester', { ...env, INGESTER_STATE_DIR: stateDir }));
     const port = await servicePort(builder, 'ingester');
-    await waitFor(`${subscribers * versions} records matched`, async () => ((await scrapeMetric(port, 'ingester_records_matched_total')) >= subscribers * versions ? true : undefined), 900_000, 250);
+    // A scrape may fail while the instance is busy; its death ends the wait with its last lines.
+    await waitFor(
+      `${subscribers * versions} records matched`,
+      async () => {
+        const matched = await scrapeMetric(port, 'ingester_records_matched_total').catch(async (err: unknown) => {
+          if ((await Promise.race([builder.waitForExit().then(() => true), new Promise((r) => setTimeout(() => r(false), 100))])) === true) throw new Error(`the ingester exited:\n${builder.tail(40)}`, { cause: err });
+          return 0;
+        });
+        return matched >= subscribers * versions ? true : undefined;
+      },
+      900_000,
+      250,
+    );
     await builder.kill('SIGTERM');
     const written = logLines<{ takeMs?: number; encodeMs?: number; writeMs?: number; bytes?: number }>(builder.lines).findLast((l) => l.msg?.startsWith('local snapshots written'));
     if (!written) throw new Error(`no snapshot written at the graceful stop:\n${builder.tail()}`);
@@ -108,7 +120,8 @@ export async function restartBench(subscribers = 100_000, rounds = 2, versions =
         const started = performance.now();
         const p = cleanup.process(startService('ingester', { ...env, INGESTER_STATE_DIR: snapshots ? stateDir : '' }));
         const pPort = await servicePort(p, 'ingester');
-        await waitFor('the first commit', async () => ((await scrapeMetric(pPort, 'ingester_transaction_commit_seconds_count')) >= 1 ? true : undefined), 600_000, 20);
+        // A restore blocks the event loop for seconds: a scrape cut then is just retried.
+        await waitFor('the first commit', async () => ((await scrapeMetric(pPort, 'ingester_transaction_commit_seconds_count').catch(() => 0)) >= 1 ? true : undefined), 600_000, 20);
         const toFirstCommitMs = performance.now() - started;
         const lines = logLines<{ records?: number; fromSnapshots?: number; time?: number }>(p.lines);
         const restore = lines.find((l) => l.msg === 'state restored from the changelog');
