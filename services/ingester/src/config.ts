@@ -46,10 +46,14 @@ export const ingesterEnvSchema = commonEnvSchema.extend({
     .string()
     .default('')
     .refine((d) => d === '' || isAbsolute(d), 'an absolute path of a directory this instance may write (e.g. /var/lib/mobilecs/ingester), or empty for no local snapshots'),
-  /** A partition's snapshot is rewritten after a commit once this many of its keys changed… */
+  /**
+   * A partition's snapshot is rewritten after a commit once this many of its keys changed
+   * and at least as many as the last snapshot holds (taking the state costs ~1 µs per
+   * entry of the instance's whole state, on the hot path)…
+   */
   INGESTER_SNAPSHOT_MIN_CHANGES: intFromEnv(1, 100_000_000).default(10_000),
   /** …or once this long passed since its last one (and anything changed). */
-  INGESTER_SNAPSHOT_INTERVAL_MS: intFromEnv(0, DAY).default(60_000),
+  INGESTER_SNAPSHOT_INTERVAL_MS: intFromEnv(0, DAY).default(300_000),
   /** Test hook: pause between writing a snapshot's temp file and renaming it (a test kills the process there). */
   INGESTER_SNAPSHOT_TEST_PAUSE_MS: intFromEnv(0, 600_000).default(0),
 });

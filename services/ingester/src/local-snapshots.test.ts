@@ -61,6 +61,21 @@ describe('LocalSnapshots', () => {
     expect(decodeSnapshot((await files.read('cl', 0))!, { topic: 'cl', partition: 0 }).offset).toBe(13n);
   });
 
+  it('by changes, rewrites a snapshot only once as many keys changed as it holds (its cost grows with the state)', async () => {
+    const { snapshots, files, now } = await setup({ minChanges: 3, intervalMs: 3_600_000 });
+    const five = state([0, 1, 2, 3, 4].map((i): [string, { partition: number }] => [`k${i}`, { partition: 0 }]));
+    snapshots.restored(0, 10n, now(), undefined);
+    await snapshots.flush(five, [0]);
+    snapshots.committed(0, 3, 13n, now());
+    snapshots.afterCommit(five, [0]);
+    await snapshots.flush(state([]), []);
+    expect(decodeSnapshot((await files.read('cl', 0))!, { topic: 'cl', partition: 0 }).offset).toBe(10n);
+    snapshots.committed(0, 2, 15n, now());
+    snapshots.afterCommit(five, [0]);
+    await snapshots.flush(state([]), []);
+    expect(decodeSnapshot((await files.read('cl', 0))!, { topic: 'cl', partition: 0 }).offset).toBe(15n);
+  });
+
   it('loads a trusted snapshot and logs why another is not used', async () => {
     const { snapshots, files, warnings, now, dir } = await setup();
     snapshots.restored(0, 10n, now(), undefined);

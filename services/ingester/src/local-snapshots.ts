@@ -30,6 +30,8 @@ interface Coverage {
   /** Offset of the newest snapshot on disk, as far as this instance knows. */
   onDisk: bigint | undefined;
   lastWriteAt: number;
+  /** Entries in the last snapshot this instance wrote (0: none yet). */
+  lastEntries: number;
 }
 
 /** What the processor gives: its whole state as changelog entries (each value names its partition). */
@@ -120,7 +122,8 @@ export class LocalSnapshots {
   restored(partition: number, offset: bigint | undefined, since: number, onDisk: bigint | undefined): void {
     // Restored from a snapshot: the next one is due as usual. From the whole changelog: at
     // the first commit, so that the next restart is fast.
-    this.coverage.set(partition, { offset, since, changes: 0, onDisk, lastWriteAt: onDisk === undefined ? 0 : this.opts.now() });
+    const lastEntries = this.coverage.get(partition)?.lastEntries ?? 0;
+    this.coverage.set(partition, { offset, since, changes: 0, onDisk, lastWriteAt: onDisk === undefined ? 0 : this.opts.now(), lastEntries });
   }
 
   /**
@@ -139,7 +142,9 @@ export class LocalSnapshots {
   private due(partition: number, force: boolean): boolean {
     const c = this.coverage.get(partition);
     if (!c || c.offset === undefined || c.offset === c.onDisk) return false;
-    return force || c.changes >= this.opts.minChanges || this.opts.now() - c.lastWriteAt >= this.opts.intervalMs;
+    // A snapshot costs in proportion to the state, so by changes it is rewritten only once
+    // the changelog's tail would cost about as much to restore as the snapshot itself.
+    return force || c.changes >= Math.max(this.opts.minChanges, c.lastEntries) || this.opts.now() - c.lastWriteAt >= this.opts.intervalMs;
   }
 
   /**
@@ -186,6 +191,7 @@ export class LocalSnapshots {
       const c = this.coverage.get(p)!;
       c.changes = 0;
       c.lastWriteAt = this.opts.now();
+      c.lastEntries = entries.get(p)!.length;
       return { p, meta: { topic: this.opts.changelogTopic, partition: p, offset: c.offset!, writtenAt: c.since }, entries: entries.get(p)! };
     });
     const takeMs = performance.now() - t0;
