@@ -303,3 +303,35 @@ describe('UsageProcessor queries', () => {
     expect(h.processor.holdingCount()).toBe(0);
   });
 });
+
+describe('UsageProcessor agreement listing (live queries)', () => {
+  it('lists every agreement with its newest window, or null without one; finds an agreement by id', () => {
+    // Lateness of 40 days keeps January open while February runs: both windows in state.
+    const h = new UsageHarness({ allowedLatenessMs: 40 * 86_400_000 });
+    const a = agreement({ msisdn: '48500000011', maxBytesInBillingPeriod: 100 });
+    const later = { ...agreement({ msisdn: '48500000011' }), id: '00000000-0000-4000-8000-000000000099', serviceStartAt: Date.parse('2020-03-01T00:00:00Z') };
+    const b = agreement({ msisdn: '48500000012' });
+    h.agreement(a, 1);
+    h.agreement(later, 1);
+    h.agreement(b, 2);
+    h.record(record(a.msisdn, '2020-02-03T00:00:00Z', 7), 1);
+    h.record(record(a.msisdn, '2020-01-10T00:00:00Z', 5), 1);
+    expect(h.processor.openWindows(a.id)).toHaveLength(2);
+    const rows = h.processor
+      .agreementsWithNewestWindow()
+      .map((r) => [r.agreement.id, r.partition, r.window && [r.window.year, r.window.month, r.window.totalBytes]])
+      .sort((x, y) => String(x[0]).localeCompare(String(y[0])));
+    expect(rows).toEqual(
+      [
+        [a.id, 1, [2020, 2, 7n]],
+        [later.id, 1, null],
+        [b.id, 2, null],
+      ].sort((x, y) => String(x[0]).localeCompare(String(y[0]))),
+    );
+    expect(h.processor.agreementById(b.id)).toEqual({ agreement: b, partition: 2 });
+    expect(h.processor.agreementById(later.id)?.partition).toBe(1);
+    expect(h.processor.agreementById('00000000-0000-0000-0000-000000000000')).toBeUndefined();
+    h.processor.revokePartitions([1]);
+    expect(h.processor.agreementsWithNewestWindow().map((r) => r.agreement.id)).toEqual([b.id]);
+  });
+});

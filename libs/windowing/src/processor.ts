@@ -446,6 +446,31 @@ export class UsageProcessor {
       .sort((a, b) => a.startMs - b.startMs);
   }
 
+  /**
+   * Every agreement held, with the newest of its billing windows in state (open, or closed
+   * early and kept) or null: the rows of a live listing (no order). One pass over each map.
+   */
+  agreementsWithNewestWindow(): { agreement: Agreement; partition: number; window: WindowState | null }[] {
+    const newest = new Map<string, WindowState>();
+    for (const w of this.windows.values()) {
+      const n = newest.get(w.agreementId);
+      if (n === undefined || w.startMs > n.startMs) newest.set(w.agreementId, w);
+    }
+    const out: { agreement: Agreement; partition: number; window: WindowState | null }[] = [];
+    for (const m of this.matching.values()) {
+      for (const agreement of m.agreements) out.push({ agreement, partition: m.partition, window: newest.get(agreement.id) ?? null });
+    }
+    return out;
+  }
+
+  /** The agreement with this id and the partition holding it, if this processor holds it. */
+  agreementById(agreementId: string): { agreement: Agreement; partition: number } | undefined {
+    for (const m of this.matching.values()) {
+      for (const agreement of m.agreements) if (agreement.id === agreementId) return { agreement, partition: m.partition };
+    }
+    return undefined;
+  }
+
   /** Number of windows in state (open, or closed early and waiting for the watermark). */
   windowCount(): number {
     return this.windows.size;

@@ -1,3 +1,4 @@
+import { hostname, networkInterfaces } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_FUTURE_TOLERANCE_MS, DEFAULT_MAX_RAW_BYTES } from '@mobilecs/domain';
@@ -38,6 +39,25 @@ export const ingesterEnvSchema = commonEnvSchema.extend({
   /** Longest raw input kept in a dead letter (bytes); longer values are cut and carry their length and SHA-256. */
   INGESTER_DEAD_LETTER_MAX_RAW_BYTES: intFromEnv(64, 131_072).default(DEFAULT_MAX_RAW_BYTES),
   /**
+   * The URL other instances reach this one's live queries at (Kafka Streams'
+   * application.server), advertised in its consumer-group member metadata. Default: see
+   * defaultAdvertisedUrl.
+   */
+  INGESTER_ADVERTISED_URL: z
+    // Empty = not set (compose and k8s give every replica the same environment).
+    .preprocess((v) => (v === '' ? undefined : v), z
+    .url({ protocol: /^https?$/, error: 'an http:// or https:// URL other instances can reach this one at, e.g. http://ingester-0.ingester:8082' })
+    .refine((u) => {
+      const url = new URL(u);
+      return (url.pathname === '/' || url.pathname === '') && !url.search && !url.hash && !url.username;
+    }, 'scheme, host and port only (no path, query or credentials), e.g. http://10.0.0.7:8082')
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional()),
+  /** Time for a live query's call to another instance (or to Kafka for the group's members); then 503. */
+  INGESTER_QUERY_TIMEOUT_MS: intFromEnv(100, 60_000).default(2000),
+  /** Deepest row a subscriber page may reach (offset + limit): each instance sends that many rows to the one asked. */
+  INGESTER_QUERY_MAX_ROWS: intFromEnv(500, 1_000_000).default(10_000),
+  /**
    * Directory of local state snapshots (one file per input partition, see
    * local-snapshots.ts): restarts read the changelog only after them. Empty = off (every
    * restore reads the whole changelog). Keep it on a persistent volume of this instance.
@@ -62,4 +82,25 @@ export type IngesterConfig = z.infer<typeof ingesterEnvSchema>;
 
 export function loadIngesterConfig(env: NodeJS.ProcessEnv = process.env): IngesterConfig {
   return loadConfig('ingester', ingesterEnvSchema, env);
+}
+
+/**
+ * The advertised URL when INGESTER_ADVERTISED_URL is not set, from the address the HTTP
+ * server is bound to and the port it got: loopback → http://127.0.0.1:<port> (only this
+ * machine can reach it anyway); every interface (0.0.0.0, ::) → the machine's host name
+ * (a container's or pod's name); a specific address → that address.
+ */
+export function defaultAdvertisedUrl(bindAddress: string, port: number, hostName: string = hostname(), address: string | null = firstExternalIPv4() ?? null): string {
+  const loopback = bindAddress === 'localhost' || bindAddress === '::1' || bindAddress.startsWith('127.');
+  const any = bindAddress === '0.0.0.0' || bindAddress === '::';
+  // Every interface: the machine's own address (a pod's or container's IP, which its peers
+  // reach without any DNS name for it), else its host name.
+  const host = loopback ? '127.0.0.1' : any ? (address ?? hostName) : bindAddress;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** The first non-internal IPv4 address of this machine, if it has one. */
+export function firstExternalIPv4(): string | undefined {
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return undefined;
 }

@@ -704,5 +704,20 @@ export class Ingester {
     await Promise.all([...this.tasks.values()].map((t) => t.releaseProducer()));
     await this.admin?.disconnect().catch(() => undefined);
   }
+
+  // ---- live queries (usage-queries.ts) ----------------------------------------------------
+
+  /** Assigned partitions, and those whose state is not restored from the changelog yet (answers would miss it). */
+  queryStatus(): { partitions: number[]; restoring: number[] } {
+    return { partitions: this.assignedPartitions(), restoring: [...this.tasks.values()].filter((t) => !t.restored).map((t) => t.partition).sort((a, b) => a - b) };
+  }
+
+  agreementsWithNewestWindow() {
+    return this.processor.agreementsWithNewestWindow();
+  }
+
+  agreementById(agreementId: string) {
+    return this.processor.agreementById(agreementId);
+  }
 }
 

@@ -1,20 +1,22 @@
-import { stringifyExact } from '@mobilecs/domain';
-import { createCassandraClient, ensureSchema, runService } from '@mobilecs/platform';
-import { loadIngesterConfig } from './config';
+import { KafkaGroupMembership, createCassandraClient, ensureSchema, runService } from '@mobilecs/platform';
+import { defaultAdvertisedUrl, loadIngesterConfig } from './config';
 import { DataRecordStore } from './data-record-store';
+import { GroupViewCache } from './group-view-cache';
 import { Ingester } from './ingester';
 import { ingesterMetrics } from './ingester-metrics';
 import { SnapshotFiles } from './local-snapshot-files';
 import { LocalSnapshots } from './local-snapshots';
+import { kafkaPorts } from './ports';
+import { UsageQueries, registerUsageRoutes } from './usage-queries';
 
-// Filled in as start-up proceeds; the health checks and the usage route look at what is there.
-const live: { ingester?: Ingester; store?: DataRecordStore } = {};
+// Filled in as start-up proceeds; the health checks and the live queries look at what is there.
+const live: { ingester?: Ingester; store?: DataRecordStore; advertisedUrl?: string; groupView?: GroupViewCache } = {};
 
 void runService({
   name: 'ingester',
   loadConfig: loadIngesterConfig,
   stoppingMessage: 'shutting down: finishing the batch in progress and leaving the group',
-  http: () => ({
+  http: ({ config, topics, log }) => ({
     checks: [
       {
         name: 'ingester',
@@ -47,20 +49,27 @@ void runService({
         },
       },
     ],
-    // Interactive query: live usage of an agreement's open billing periods on this instance.
+    // Live usage from any instance (usage-queries.ts; docs/ingester.md "Live usage from any instance").
     routes: (app) =>
-      void app.get('/api/usage/:agreementId', (req, res) => {
-        const ingester = live.ingester;
-        if (!ingester) {
-          res.status(503).json({ message: 'ingester is starting' });
-          return;
-        }
-        // Exact JSON: totals are bigints (res.json cannot write them), written as JSON numbers.
-        res.type('application/json').send(stringifyExact({ agreementId: req.params.agreementId, partitions: ingester.assignedPartitions(), openPeriods: ingester.openPeriods(req.params.agreementId) }));
-      }),
+      registerUsageRoutes(
+        app,
+        new UsageQueries({
+          topic: topics.incomingDataRecords,
+          partitionCount: config.TOPIC_PARTITIONS,
+          selfUrl: () => live.advertisedUrl,
+          local: () => live.ingester,
+          groupView: () => (live.groupView ? live.groupView.get() : Promise.reject(new Error('not connected to Kafka yet'))),
+          timeoutMs: config.INGESTER_QUERY_TIMEOUT_MS,
+          maxRows: config.INGESTER_QUERY_MAX_ROWS,
+        }),
+        (err) => log.error({ err }, 'live query failed'),
+      ),
   }),
-  async start({ config, kafka, cassandra: cassandraConn, topics, log, registry, waitForServers, ensureTopics, onShutdown }) {
+  async start({ config, kafka, cassandra: cassandraConn, topics, log, registry, port, waitForServers, ensureTopics, onShutdown }) {
     const metrics = ingesterMetrics(registry);
+    // Known once the HTTP server listens (HTTP_PORT=0 picks a free port).
+    const advertisedUrl = config.INGESTER_ADVERTISED_URL ?? defaultAdvertisedUrl(config.HTTP_BIND_ADDRESS, port ?? config.HTTP_PORT);
+    live.advertisedUrl = advertisedUrl;
     await waitForServers({ kafkaMs: 120_000, cassandraMs: 180_000 });
     await ensureTopics([
       { topic: config.TOPIC_INGESTER_CHANGELOG, partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR, config: { 'cleanup.policy': 'compact', 'max.message.bytes': '16777216' } },
@@ -69,6 +78,10 @@ void runService({
     await cassandra.connect();
     onShutdown(() => cassandra.shutdown().catch(() => undefined));
     await ensureSchema(cassandra, { keyspace: config.CASSANDRA_KEYSPACE, replication: { class: 'SimpleStrategy', replication_factor: config.CASSANDRA_REPLICATION_FACTOR } });
+    const membership = await KafkaGroupMembership.connect(kafka);
+    onShutdown(() => membership.disconnect().catch(() => undefined));
+    const groupView = new GroupViewCache(() => membership.describe(config.INGESTER_GROUP_ID));
+    live.groupView = groupView;
     live.store = new DataRecordStore(cassandra, config.CASSANDRA_KEYSPACE, config.INGESTER_CASSANDRA_CONCURRENCY, metrics, log, config.INGESTER_CASSANDRA_BATCH_ROWS);
 
     const ingester = new Ingester(
@@ -83,6 +96,8 @@ void runService({
         stallAfterMs: config.INGESTER_STALL_AFTER_MS,
         watermarkJumpMs: config.INGESTER_WATERMARK_JUMP_MS,
         deadLetterMaxRawBytes: config.INGESTER_DEAD_LETTER_MAX_RAW_BYTES,
+        // The group learns this instance's URL; a rebalance makes the cached group view stale.
+        ports: kafkaPorts(kafka, { advertisedUrl, onAssignment: () => groupView.invalidate() }),
         ...(config.INGESTER_STATE_DIR
           ? {
               snapshots: new LocalSnapshots({
@@ -112,5 +127,6 @@ void runService({
     live.ingester = ingester;
     onShutdown(() => ingester.stop());
     await ingester.start();
+    return { advertisedUrl };
   },
 });

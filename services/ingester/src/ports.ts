@@ -36,11 +36,31 @@ export interface IngesterPorts {
 /** The DataRecordStore methods the Ingester calls. */
 export type RecordStorePort = Pick<DataRecordStore, 'storedCopies' | 'writeAll' | 'deleteAll'>;
 
+/** What the consumer group learns of this instance, and what it learns of the group. */
+export interface GroupHooks {
+  /** Advertised in the member metadata (live queries, usage-queries.ts). */
+  advertisedUrl?: string;
+  /** Called at each join of the group (a rebalance), before the ingester's own handling. */
+  onAssignment?: () => void;
+}
+
 /** The real ports: platform's Kafka classes on `kafka`. */
-export function kafkaPorts(kafka: KafkaConnection): IngesterPorts {
+export function kafkaPorts(kafka: KafkaConnection, group: GroupHooks = {}): IngesterPorts {
   return {
     connectAdmin: () => KafkaAdmin.connect(kafka),
-    connectConsumer: (opts) => KafkaConsumer.connect(kafka, opts),
+    connectConsumer: async (opts) => {
+      const consumer = await KafkaConsumer.connect(kafka, group.advertisedUrl === undefined ? opts : { ...opts, advertisedUrl: group.advertisedUrl });
+      const seen = group.onAssignment;
+      if (!seen) return consumer;
+      return {
+        subscribe: (topics) => consumer.subscribe(topics),
+        run: (run) => consumer.run({ ...run, onAssignment: (tps) => (seen(), run.onAssignment?.(tps)) }),
+        seek: (to) => consumer.seek(to),
+        pause: (tps) => consumer.pause(tps),
+        resume: (tps) => consumer.resume(tps),
+        disconnect: () => consumer.disconnect(),
+      };
+    },
     connectProducer: (partition, transactionalId) => KafkaTransactionalProducer.connect({ ...kafka, clientId: `${kafka.clientId}-p${partition}` }, transactionalId),
     restoreChangelog: (producer, topic, onRecord, opts) => restoreChangelog(kafka, producer, topic, onRecord, opts),
     changelogRetention: (topic) => changelogRetention(kafka, topic),
