@@ -20,6 +20,22 @@ export interface MemoryResult {
   heapMiB: number;
   rssBytesPerWindow: number;
   heapBytesPerWindow: number;
+  /** The dashboard's pages over this state, answered by the one instance: median / p95 ms of 20 requests each. */
+  pageMs: Record<string, { median: number; p95: number }>;
+}
+
+/** Median and p95 of 20 timed GETs of `path` (the answer must be a 200). */
+async function timePage(port: number, path: string): Promise<{ median: number; p95: number }> {
+  const ms: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const t = performance.now();
+    const res = await fetch(`http://127.0.0.1:${port}${path}`);
+    await res.text();
+    if (res.status !== 200) throw new Error(`${path}: ${res.status}`);
+    ms.push(performance.now() - t);
+  }
+  ms.sort((a, b) => a - b);
+  return { median: round(ms[10]!, 1), p95: round(ms[18]!, 1) };
 }
 
 const ZONE = 'Europe/Warsaw';
@@ -77,6 +93,15 @@ export async function memoryBench(total = 100_000, baseline = 1000): Promise<Mem
     await load(baseline, total);
     const windows = await waitFor(`${total} open windows`, windowsAtLeast(total), 300_000, 250);
     const after = await settledMemory(ingester, port);
+    const pageMs: MemoryResult['pageMs'] = {};
+    for (const path of [
+      '/api/subscribers?limit=50&sort=percent',
+      '/api/subscribers?limit=50&offset=5000&sort=msisdn&order=asc',
+      '/api/subscribers?limit=50&q=48740001',
+      `/api/usage/${agreement(total - 1).id}`,
+    ]) {
+      pageMs[path] = await timePage(port, path);
+    }
     await ingester.kill('SIGTERM');
     const added = windows - baselineWindows;
     return {
@@ -88,6 +113,7 @@ export async function memoryBench(total = 100_000, baseline = 1000): Promise<Mem
       heapMiB: round(after.heap / MiB, 1),
       rssBytesPerWindow: Math.round((after.rss - before.rss) / added),
       heapBytesPerWindow: Math.round((after.heap - before.heap) / added),
+      pageMs,
     };
   } finally {
     await cleanup.run(servers);
