@@ -13,8 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../infra/src/paths';
 import { launchChromium } from '../support/browser';
 import { processTree, survivors, type ProcessInfo } from '../support/process-tree';
-import { serverEnv, uniqueName, uniqueTopicNames } from '../support/servers';
-import { Command, killLeftovers, sleep } from './npm-command';
+import { Command, killLeftovers, npmStartEnvOnTestServers, sleep } from './npm-command';
 
 const AGREEMENT = '0b12c601-9287-3f5c-a78c-df508fe0f889';
 const MSISDN = '48917846822';
@@ -44,34 +43,7 @@ async function startSystem(ingesters: number, dirs: string[]): Promise<{ system:
   const ingesterBase = await freePorts(ingesters);
   const incoming = mkdtempSync(join(tmpdir(), 'mobilecs-dashboard-'));
   dirs.push(incoming);
-  const topics = uniqueTopicNames('dashboard');
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const v of Object.keys(env)) {
-    if (/^(TOPIC_|INGESTER_|IMPORTER_|GENERATOR_|MOBILECS_|CASSANDRA_|KAFKA_|DASHBOARD_)/.test(v) || v === 'LOG_LEVEL') delete env[v];
-  }
-  Object.assign(env, serverEnv(), {
-    TOPIC_AGREEMENTS: topics.agreements,
-    TOPIC_INCOMING_DATA_RECORDS: topics.incomingDataRecords,
-    TOPIC_DATA_RECORDS_AGGREGATES: topics.dataRecordsAggregates,
-    TOPIC_DEAD_LETTERS: topics.deadLetters,
-    TOPIC_DATA_RECORDS_LATE: topics.dataRecordsLate,
-    TOPIC_IMPORTER_PROGRESS: uniqueName('dashboard_importer_progress'),
-    TOPIC_INGESTER_CHANGELOG: uniqueName('dashboard_ingester_changelog'),
-    TOPIC_GENERATOR_SEQUENCES: uniqueName('dashboard_generator_sequences'),
-    TOPIC_PARTITIONS: '3',
-    CASSANDRA_KEYSPACE: uniqueName('dashboard'),
-    IMPORTER_TRANSACTIONAL_ID: uniqueName('dashboard_importer'),
-    INGESTER_GROUP_ID: uniqueName('dashboard_ingester'),
-    INGESTER_TRANSACTIONAL_ID_PREFIX: uniqueName('dashboard_ingester'),
-    // Partitions without data must not hold the watermark back for long.
-    INGESTER_IDLE_TIMEOUT_MS: '2000',
-    MOBILECS_GENERATOR_BACKEND_PORT: String(backendPort),
-    MOBILECS_IMPORTER_PORT: String(importerPort),
-    MOBILECS_INGESTER_PORT: String(ingesterBase),
-    MOBILECS_INGESTER_INSTANCES: String(ingesters),
-    INCOMING_DATA_RECORDS_DIR: incoming,
-    NO_COLOR: '1',
-  });
+  const { env } = npmStartEnvOnTestServers('dashboard', { backend: backendPort, importer: importerPort, ingester: ingesterBase }, incoming, { MOBILECS_INGESTER_INSTANCES: String(ingesters) });
   const system = new Command(['start'], env);
   await system.waitFor(/mobilecs is running/, 300_000);
   return { system, backend: `http://127.0.0.1:${backendPort}`, ingesterPorts: Array.from({ length: ingesters }, (_, i) => ingesterBase + i) };

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { repoRoot } from '../../infra/src/paths';
 import { survivors, type ProcessInfo } from '../support/process-tree';
+import { serverEnv, uniqueName, uniqueTopicNames } from '../support/servers';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -71,4 +72,46 @@ export async function killLeftovers(seen: ProcessInfo[], system: Command | undef
   }
   if (system?.alive && system.child.pid) process.kill(-system.child.pid, 'SIGKILL');
   await sleep(500);
+}
+
+/**
+ * The environment for `npm start` on the test servers: this process's environment without
+ * any mobilecs setting, then topics, keyspace, group and ids no other run uses, the given
+ * ports and incoming folder. Returns it with the aggregates topic's name.
+ */
+export function npmStartEnvOnTestServers(
+  prefix: string,
+  ports: { backend: number; importer: number; ingester: number },
+  incomingDir: string,
+  extra: Record<string, string> = {},
+): { env: NodeJS.ProcessEnv; aggregatesTopic: string } {
+  const topics = uniqueTopicNames(prefix);
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const v of Object.keys(env)) {
+    if (/^(TOPIC_|INGESTER_|IMPORTER_|GENERATOR_|MOBILECS_|CASSANDRA_|KAFKA_|DASHBOARD_)/.test(v) || v === 'LOG_LEVEL') delete env[v];
+  }
+  Object.assign(env, serverEnv(), {
+    TOPIC_AGREEMENTS: topics.agreements,
+    TOPIC_INCOMING_DATA_RECORDS: topics.incomingDataRecords,
+    TOPIC_DATA_RECORDS_AGGREGATES: topics.dataRecordsAggregates,
+    TOPIC_DEAD_LETTERS: topics.deadLetters,
+    TOPIC_DATA_RECORDS_LATE: topics.dataRecordsLate,
+    TOPIC_IMPORTER_PROGRESS: uniqueName(`${prefix}_importer_progress`),
+    TOPIC_INGESTER_CHANGELOG: uniqueName(`${prefix}_ingester_changelog`),
+    TOPIC_GENERATOR_SEQUENCES: uniqueName(`${prefix}_generator_sequences`),
+    TOPIC_PARTITIONS: '3',
+    CASSANDRA_KEYSPACE: uniqueName(prefix),
+    IMPORTER_TRANSACTIONAL_ID: uniqueName(`${prefix}_importer`),
+    INGESTER_GROUP_ID: uniqueName(`${prefix}_ingester`),
+    INGESTER_TRANSACTIONAL_ID_PREFIX: uniqueName(`${prefix}_ingester`),
+    // Partitions without data must not hold the watermark back for long.
+    INGESTER_IDLE_TIMEOUT_MS: '2000',
+    MOBILECS_GENERATOR_BACKEND_PORT: String(ports.backend),
+    MOBILECS_IMPORTER_PORT: String(ports.importer),
+    MOBILECS_INGESTER_PORT: String(ports.ingester),
+    INCOMING_DATA_RECORDS_DIR: incomingDir,
+    NO_COLOR: '1',
+    ...extra,
+  });
+  return { env, aggregatesTopic: topics.dataRecordsAggregates };
 }

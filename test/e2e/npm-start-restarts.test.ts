@@ -15,9 +15,9 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { IncomingMessage } from '@mobilecs/platform';
 import { processTree, survivors, type ProcessInfo } from '../support/process-tree';
 import { januaryMessages } from '../support/seed-example';
-import { serverEnv, testServers, uniqueName, uniqueTopicNames } from '../support/servers';
+import { serverEnv, testServers } from '../support/servers';
 import { readTopic } from '../support/topic-reader';
-import { Command, freePort, sleep } from './npm-command';
+import { Command, freePort, npmStartEnvOnTestServers, sleep } from './npm-command';
 
 const asExpected = (m: IncomingMessage) => ({ key: m.key, timestamp: m.timestamp, value: JSON.parse(m.value?.toString('utf8') ?? 'null') as unknown });
 const serviceProcess = (name: string) => (p: ProcessInfo) => new RegExp(`services/${name}/src/main\\.ts`).test(p.command);
@@ -111,33 +111,8 @@ describe('npm start restarts a service that dies, during start-up as later, and 
     const [backendPort, importerPort, ingesterPort] = await Promise.all([freePort(), freePort(), freePort()]);
     const incoming = mkdtempSync(join(tmpdir(), 'mobilecs-npm-start-restarts-'));
     dirs.push(incoming);
-    const topics = uniqueTopicNames('npmstart');
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const v of Object.keys(env)) {
-      if (/^(TOPIC_|INGESTER_|IMPORTER_|GENERATOR_|MOBILECS_|CASSANDRA_|KAFKA_)/.test(v) || v === 'LOG_LEVEL') delete env[v];
-    }
-    Object.assign(env, serverEnv(), {
-      TOPIC_AGREEMENTS: topics.agreements,
-      TOPIC_INCOMING_DATA_RECORDS: topics.incomingDataRecords,
-      TOPIC_DATA_RECORDS_AGGREGATES: topics.dataRecordsAggregates,
-      TOPIC_DEAD_LETTERS: topics.deadLetters,
-      TOPIC_DATA_RECORDS_LATE: topics.dataRecordsLate,
-      TOPIC_IMPORTER_PROGRESS: uniqueName('npmstart_importer_progress'),
-      TOPIC_INGESTER_CHANGELOG: uniqueName('npmstart_ingester_changelog'),
-      TOPIC_PARTITIONS: '3',
-      CASSANDRA_KEYSPACE: uniqueName('npmstart'),
-      IMPORTER_TRANSACTIONAL_ID: uniqueName('npmstart_importer'),
-      INGESTER_GROUP_ID: uniqueName('npmstart_ingester'),
-      INGESTER_TRANSACTIONAL_ID_PREFIX: uniqueName('npmstart_ingester'),
-      // Partitions without data must not hold the watermark back for long.
-      INGESTER_IDLE_TIMEOUT_MS: '2000',
-      MOBILECS_GENERATOR_BACKEND_PORT: String(backendPort),
-      MOBILECS_IMPORTER_PORT: String(importerPort),
-      MOBILECS_INGESTER_PORT: String(ingesterPort),
-      INCOMING_DATA_RECORDS_DIR: incoming,
-      NO_COLOR: '1',
-    });
-    return { env, backendPort, aggregatesTopic: topics.dataRecordsAggregates };
+    const { env, aggregatesTopic } = npmStartEnvOnTestServers('npmstart', { backend: backendPort, importer: importerPort, ingester: ingesterPort }, incoming);
+    return { env, backendPort, aggregatesTopic };
   };
 
   it('restarts generator-backend SIGKILLed during start-up (and importer SIGKILLed later), then serves the walkthrough', { timeout: 150_000 }, async () => {
