@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { DEFAULT_FUTURE_TOLERANCE_MS } from '@mobilecs/domain';
 import { boolFromEnv, commonEnvSchema, intFromEnv, loadConfig } from '@mobilecs/platform';
@@ -24,6 +25,11 @@ export const importerEnvSchema = commonEnvSchema.extend({
   IMPORTER_STABILITY_MS: intFromEnv(0, 600_000).default(300),
   /** Longest accepted line in bytes; longer lines are rejected (and not buffered whole). */
   IMPORTER_MAX_LINE_BYTES: intFromEnv(64, 1_048_576).default(4096),
+  /**
+   * Worker threads that parse and encode lines while the main thread reads and produces;
+   * 0 does it all on the main thread. Default: the CPUs available to the process.
+   */
+  IMPORTER_ENCODER_WORKERS: intFromEnv(0, 64).default(availableParallelism()),
   /** Where completed files are moved; empty keeps them in place like the original. */
   IMPORTER_ARCHIVE_DIR: z.string().default(''),
   IMPORTER_TRANSACTIONAL_ID: z.string().min(1).default('mobilecs-importer'),

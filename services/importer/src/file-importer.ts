@@ -1,23 +1,19 @@
 import { createHash, type Hash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { TextDecoder, getSystemErrorMessage } from 'node:util';
-import {
-  deadLetterCodec,
-  DEFAULT_MAX_RAW_BYTES,
-  boundRaw,
-  checkNotInFuture,
-  importedRecordCodec,
-  parseDataRecordLine,
-  stringifyExact,
-  toImportedRecord,
-  type DataRecordLineError,
-} from '@mobilecs/domain';
+import { getSystemErrorMessage } from 'node:util';
+import { deadLetterCodec } from '@mobilecs/domain';
 import { PlatformError, type Logger, type OutgoingMessage } from '@mobilecs/platform';
 import { scanFile } from './file-fingerprint';
 import { progressKey, type FileProgress, type FileRefusal, type ImportProgressBook, type KnownContent, type KnownFile } from './import-progress';
 import type { ImporterMetrics } from './importer-metrics';
+import { encodeLines, type EncodedLines, type LineEncodingContext } from './line-encoding';
 import { LineSplitter, readLines, type RawLine } from './line-reader';
+
+export type { LineDeadLetter, RejectionReason } from './line-encoding';
+
+/** Parses and encodes a batch of lines: on this thread (encodeLines) or in a worker (LineEncoderPool). */
+export type LineEncoder = (lines: RawLine[], ctx: LineEncodingContext) => Promise<EncodedLines>;
 
 export interface FileImporterDeps {
   /** Sends the messages in one Kafka transaction: all of them become visible, or none. */
@@ -35,6 +31,13 @@ export interface FileImporterDeps {
   stopping: () => boolean;
   /** True the first time a note is given in this process (it is remembered): for things said once. */
   firstTime: (note: string) => boolean;
+  /** Where batches are parsed and encoded; on this thread when omitted. */
+  encoder?: LineEncoder;
+  /**
+   * Batches (of transactionLines) read ahead of the one committing: their lines are being
+   * encoded or wait for their transaction. Bounds the lines held: (this + 1) × transactionLines. Default 1.
+   */
+  batchesAhead?: number;
 }
 
 export type FileImportOutcome =
@@ -51,27 +54,6 @@ export type FileImportOutcome =
   /** The file was gone (renamed away or deleted) before it was read. */
   | { kind: 'gone' }
   | { kind: 'stopped'; progress: FileProgress };
-
-/** Why a line went to the dead-letter topic: 'line-too-long', 'invalid-utf8', 'recorded-at-in-future' or a DataRecordLineError reason. */
-export type RejectionReason = 'line-too-long' | 'invalid-utf8' | 'recorded-at-in-future' | DataRecordLineError['reason'];
-
-/** A line that could not be imported, on the dead-letter topic (key: the file name). */
-export interface LineDeadLetter {
-  source: { file: string; line: number; offset: number };
-  reason: RejectionReason;
-  message: string;
-  /** The line as text (invalid UTF-8 bytes shown as U+FFFD), at most DEFAULT_MAX_RAW_BYTES bytes of it. */
-  raw: string;
-  /** Length of the whole line in bytes. */
-  rawBytes: number;
-  /** SHA-256 (hex) of the whole line. */
-  rawSha256: string;
-  /** `raw` is only the beginning of the line. */
-  truncated: boolean;
-  /** The exact bytes (at most DEFAULT_MAX_RAW_BYTES of them), when they are not valid UTF-8. */
-  rawBase64?: string;
-  rejectedAt: string;
-}
 
 /** A file whose imported part changed, or that shrank, on the dead-letter topic (key: the file name). */
 export interface FileDeadLetter {
@@ -139,8 +121,6 @@ function systemErrorText(err: unknown, code: string): string {
   return code.toLowerCase();
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-const MAX_MESSAGE_BYTES = 4096;
 const ADVICE = 'Files may only grow by complete lines appended at their end; give new or corrected data a new file name (best written as tmp… and renamed into place).';
 
 /** Where an import starts: what is known of the file's imported part. */
@@ -313,112 +293,138 @@ function progressMessage(topic: string, p: FileProgress): OutgoingMessage {
   return { topic, key: progressKey(p.file), value: JSON.stringify(p) };
 }
 
+/** A batch of lines read: encoding (maybe in a worker), then committed in its turn. */
+interface Batch {
+  first: number;
+  last: number;
+  /** Just past the last line's newline. */
+  nextOffset: number;
+  /** SHA-256 of the file's bytes [0, nextOffset), taken when the batch was closed. */
+  prefixSha256: string;
+  encoded: Promise<EncodedLines>;
+  /** Settles when the batch is committed (or skipped because the importer stops, or failed). */
+  committed: Promise<void>;
+}
+
+const encodeHere: LineEncoder = (lines, ctx) => new Promise((resolve) => resolve(encodeLines(lines, ctx)));
+
+/**
+ * Reads the file's new complete lines in batches of transactionLines and commits them in
+ * order, one transaction each (its messages in line order, then the progress record that
+ * matches them). Pipelined: while one batch's transaction runs, up to `batchesAhead` further
+ * batches are read (and hashed) and encoded, so reading, encoding (in workers) and Kafka
+ * overlap. At most one transaction is open at a time, and importFrom returns or throws only
+ * once none is: a retry never overlaps a transaction of the failed attempt.
+ */
 async function importFrom(path: string, file: string, start: Start, known: boolean, deps: FileImporterDeps): Promise<FileImportOutcome> {
   const splitter = new LineSplitter({ startOffset: start.offset, startLine: start.line, maxLineBytes: deps.maxLineBytes, hash: start.hash });
   const size = (await stat(path)).size;
+  const encode = deps.encoder ?? encodeHere;
+  const ahead = Math.max(0, deps.batchesAhead ?? 1);
   let committed = { line: start.line, offset: start.offset, records: start.records, rejected: start.rejected };
   let progress: FileProgress | undefined;
-  let batch: OutgoingMessage[] = [];
-  let pending = { line: start.line, offset: start.offset, records: 0, rejected: 0, rejections: new Map<string, number>() };
-  let nowMs = deps.now().getTime();
+  /** Set when the importer stops after a commit: later batches are not committed. */
+  let stopAfterCommit = false;
+  let skipped = 0;
+  let failure: { err: unknown } | undefined;
+  const inFlight: Batch[] = [];
+  let lastCommit: Promise<void> = Promise.resolve();
 
-  const commit = async () => {
+  const commit = async (batch: Batch) => {
+    if (stopAfterCommit) {
+      skipped++;
+      return;
+    }
+    const encoded = await batch.encoded;
+    const messages: OutgoingMessage[] = encoded.values.map((value, i) => {
+      const key = encoded.keys[i];
+      return key === null || key === undefined
+        ? { topic: deps.topics.deadLetters, key: file, value }
+        : { topic: deps.topics.records, key, value, timestamp: encoded.timestamps[i]! };
+    });
     const next: FileProgress = {
       v: 2,
       file,
-      offset: pending.offset,
-      line: pending.line,
-      prefixSha256: splitter.prefixSha256(),
-      records: committed.records + pending.records,
-      rejected: committed.rejected + pending.rejected,
+      offset: batch.nextOffset,
+      line: batch.last,
+      prefixSha256: batch.prefixSha256,
+      records: committed.records + encoded.records,
+      rejected: committed.rejected + encoded.rejections.length,
       updatedAt: deps.now().toISOString(),
       ...(start.duplicateOf ? { duplicateOf: start.duplicateOf } : {}),
     };
-    const messages = [...batch, progressMessage(deps.topics.progress, next)];
+    messages.push(progressMessage(deps.topics.progress, next));
+    const rejections = new Map<string, number>();
+    for (const r of encoded.rejections) {
+      rejections.set(r.reason, (rejections.get(r.reason) ?? 0) + 1);
+      deps.log.warn({ file, line: r.line, offset: r.offset, reason: r.reason }, r.message);
+    }
     const end = deps.metrics.transactionSeconds.startTimer();
     await deps.publish(messages);
     end();
-    deps.metrics.recordsPublished.inc(pending.records);
-    for (const [reason, n] of pending.rejections) deps.metrics.linesRejected.inc({ reason }, n);
+    deps.metrics.recordsPublished.inc(encoded.records);
+    for (const [reason, n] of rejections) deps.metrics.linesRejected.inc({ reason }, n);
     deps.metrics.currentFileRemainingBytes.set(Math.max(0, size - next.offset));
     deps.book.set(next);
     progress = next;
     committed = { line: next.line, offset: next.offset, records: next.records, rejected: next.rejected };
-    batch = [];
-    pending = { line: next.line, offset: next.offset, records: 0, rejected: 0, rejections: new Map() };
-    nowMs = deps.now().getTime();
+    if (deps.stopping()) stopAfterCommit = true;
   };
 
-  const reject = (raw: RawLine, reason: RejectionReason, message: string, invalidUtf8 = false) => {
-    const bounded = boundRaw(raw.bytes, DEFAULT_MAX_RAW_BYTES);
-    const letter: LineDeadLetter = {
-      source: { file, line: raw.line, offset: raw.offset },
-      reason,
-      message: boundRaw(`${file}:${raw.line}: ${message}`, MAX_MESSAGE_BYTES).raw,
-      raw: bounded.raw,
-      rawBytes: raw.tooLong ? raw.length : bounded.rawBytes,
-      rawSha256: raw.sha256 ?? bounded.rawSha256,
-      truncated: raw.tooLong || bounded.truncated,
-      ...(invalidUtf8 ? { rawBase64: raw.bytes.subarray(0, DEFAULT_MAX_RAW_BYTES).toString('base64') } : {}),
-      rejectedAt: deps.now().toISOString(),
-    };
-    batch.push({ topic: deps.topics.deadLetters, key: file, value: deadLetterCodec.encode(letter) });
-    pending.rejected++;
-    pending.rejections.set(reason, (pending.rejections.get(reason) ?? 0) + 1);
-    deps.log.warn({ file, line: raw.line, offset: raw.offset, reason }, letter.message);
+  let lines: RawLine[] = [];
+  const dispatch = () => {
+    const last = lines.at(-1)!;
+    const now = deps.now();
+    const encoded = encode(lines, {
+      file,
+      nowMs: now.getTime(),
+      rejectedAt: now.toISOString(),
+      futureToleranceMs: deps.futureToleranceMs,
+      maxLineBytes: deps.maxLineBytes,
+    });
+    // Awaited by its commit; a failure before that point is seen there, not as unhandled.
+    encoded.catch(() => undefined);
+    deps.metrics.linesRead.inc(lines.length);
+    const batch = { first: lines[0]!.line, last: last.line, nextOffset: last.nextOffset, prefixSha256: splitter.prefixSha256(), encoded } as Batch;
+    // Strictly in order, one transaction at a time; after a failure nothing more is committed.
+    batch.committed = lastCommit = lastCommit.then(() => (failure ? undefined : commit(batch))).catch((err: unknown) => {
+      failure ??= { err };
+    });
+    inFlight.push(batch);
+    lines = [];
   };
 
   let first = true;
-  for await (const raw of readLines(path, splitter, { startOffset: start.offset })) {
-    if (first) {
-      first = false;
-      if (start.line > 0) deps.log.info({ file, line: start.line, offset: start.offset }, `continuing ${file} after line ${start.line} (byte ${start.offset})`);
-      else deps.log.info({ file, size }, `importing ${file}`);
-    }
-    deps.metrics.linesRead.inc();
-    if (raw.tooLong) {
-      reject(raw, 'line-too-long', `line is ${raw.length} bytes, longer than ${deps.maxLineBytes}`);
-    } else {
-      let text: string | undefined;
-      try {
-        text = strictUtf8.decode(raw.bytes);
-      } catch {
-        reject(raw, 'invalid-utf8', 'line is not valid UTF-8', true);
+  let readAll = false;
+  try {
+    for await (const raw of readLines(path, splitter, { startOffset: start.offset })) {
+      if (first) {
+        first = false;
+        if (start.line > 0) deps.log.info({ file, line: start.line, offset: start.offset }, `continuing ${file} after line ${start.line} (byte ${start.offset})`);
+        else deps.log.info({ file, size }, `importing ${file}`);
       }
-      if (text !== undefined) {
-        const parsed = parseDataRecordLine(text);
-        const future = parsed.ok ? checkNotInFuture(parsed.value.recordedAt, nowMs, deps.futureToleranceMs) : undefined;
-        if (!parsed.ok) {
-          reject(raw, parsed.error.reason, parsed.error.message);
-        } else if (future) {
-          reject(raw, future.reason, future.message);
-        } else {
-          const record = toImportedRecord(parsed.value, { file, line: raw.line });
-          batch.push({
-            topic: deps.topics.records,
-            key: record.msisdn,
-            // toJson, not encode: every field was just validated by the line parser, so
-            // the codec's second zod pass over its own output would only cost time.
-            value: stringifyExact(importedRecordCodec.toJson(record)),
-            timestamp: record.recordedAt,
-          });
-          pending.records++;
-        }
-      }
+      lines.push(raw);
+      if (lines.length < deps.transactionLines) continue;
+      dispatch();
+      // Backpressure: at most `ahead` batches besides the one committing.
+      while (inFlight.length > ahead) await inFlight.shift()!.committed;
+      if (failure || stopAfterCommit) break;
     }
-    pending.line = raw.line;
-    pending.offset = raw.nextOffset;
-    if (pending.line - committed.line >= deps.transactionLines) {
-      await commit();
-      if (deps.stopping()) return { kind: 'stopped', progress: progress! };
+    if (!failure && !stopAfterCommit) {
+      readAll = true;
+      if (lines.length > 0) dispatch();
     }
+  } finally {
+    // Whatever happened (a read error included), no transaction of this attempt stays open.
+    await lastCommit;
   }
-  if (pending.line > committed.line) await commit();
+  if (failure) throw failure.err;
+  if (stopAfterCommit && (skipped > 0 || !readAll)) return { kind: 'stopped', progress: progress! };
   const tail = splitter.tail();
   if (tail && deps.firstTime(`tail ${file} ${tail.offset}`)) {
     deps.log.info(
-      { file, line: pending.line + 1, offset: tail.offset, bytes: tail.bytes },
-      `${file}: line ${pending.line + 1} (byte ${tail.offset} on, ${tail.bytes} bytes so far) has no newline yet: it is imported once its newline arrives`,
+      { file, line: committed.line + 1, offset: tail.offset, bytes: tail.bytes },
+      `${file}: line ${committed.line + 1} (byte ${tail.offset} on, ${tail.bytes} bytes so far) has no newline yet: it is imported once its newline arrives`,
     );
   }
   deps.metrics.currentFileRemainingBytes.set(0);

@@ -6,6 +6,7 @@ import { importFile, type FileImportOutcome, type FileImporterDeps } from './fil
 import { ImportProgressBook } from './import-progress';
 import type { ImporterMetrics } from './importer-metrics';
 import { IncomingFolder } from './incoming-folder';
+import { LineEncoderPool } from './line-encoder-pool';
 import { nameFilter } from './name-filter';
 import type { ImporterPorts } from './ports';
 import { WorkQueue } from './work-queue';
@@ -21,6 +22,8 @@ export class ImporterService {
   private readonly notes = new Set<string>();
   private producer: KafkaTransactionalProducerPort | undefined;
   private folder: IncomingFolder | undefined;
+  /** Parses and encodes lines off the main thread (IMPORTER_ENCODER_WORKERS > 0). */
+  private encoders: LineEncoderPool | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
   /** Aborted by stop(): ends a wait between two attempts at once. */
@@ -50,6 +53,7 @@ export class ImporterService {
       if (problem) this.log.warn({ key: m.key, offset: m.offset, reason: problem }, problem);
     });
     this.log.info({ records, files: this.book.size }, 'import progress restored');
+    if (this.config.IMPORTER_ENCODER_WORKERS > 0) this.encoders = new LineEncoderPool(this.config.IMPORTER_ENCODER_WORKERS);
     this.folder = new IncomingFolder(
       this.config.INCOMING_DATA_RECORDS_DIR,
       {
@@ -132,6 +136,13 @@ export class ImporterService {
       now: this.now,
       stopping: () => this.stopping,
       firstTime: (note) => this.firstTime(note),
+      ...(this.encoders
+        ? {
+            encoder: (lines, ctx) => this.encoders!.encode(lines, ctx),
+            // One batch committing, one encoding in each worker.
+            batchesAhead: this.encoders.size,
+          }
+        : {}),
     };
   }
 
@@ -158,6 +169,7 @@ export class ImporterService {
     this.stopSignal.abort(new Error('importer stopping'));
     this.wake?.();
     await this.loop;
+    await this.encoders?.close();
     await this.folder?.close();
     await this.producer?.disconnect();
   }
