@@ -27,9 +27,11 @@ export const importerEnvSchema = commonEnvSchema.extend({
   IMPORTER_MAX_LINE_BYTES: intFromEnv(64, 1_048_576).default(4096),
   /**
    * Worker threads that parse and encode lines while the main thread reads and produces;
-   * 0 does it all on the main thread. Default: the CPUs available to the process.
+   * 0 does it all on the main thread. Default: the CPUs available to the process less the
+   * main thread's, at most 2 — the main thread (kafkajs) is then the limit: one worker kept
+   * up with it on the benchmark, more only cost memory (docs/benchmarks.md).
    */
-  IMPORTER_ENCODER_WORKERS: intFromEnv(0, 64).default(availableParallelism()),
+  IMPORTER_ENCODER_WORKERS: intFromEnv(0, 64).default(Math.min(2, Math.max(1, availableParallelism() - 1))),
   /** Where completed files are moved; empty keeps them in place like the original. */
   IMPORTER_ARCHIVE_DIR: z.string().default(''),
   IMPORTER_TRANSACTIONAL_ID: z.string().min(1).default('mobilecs-importer'),
