@@ -1,4 +1,5 @@
-// Importer throughput and memory: writes data-record files in the generator's format,
+// Importer throughput and memory (IMPORTER_ENCODER_WORKERS=n in the environment picks the
+// number of encoder worker threads, 0 the main thread): writes data-record files in the generator's format,
 // runs the real importer (child process) against the bench Kafka, and reports lines per
 // second from the file landing to its last transaction committed, and the importer's
 // peak resident memory while it imported a small file and then a large one (flat =
@@ -65,6 +66,8 @@ export interface ImporterResult {
   peakRssSmallMiB: number;
   peakRssLargeMiB: number;
   transactionLines: number;
+  /** Worker threads parsing and encoding lines (IMPORTER_ENCODER_WORKERS; 0: the main thread). */
+  encoderWorkers: number;
 }
 
 export async function importerBench(sizeMiB = 128, smallMiB = Math.max(1, Math.round(sizeMiB / 8))): Promise<ImporterResult> {
@@ -105,6 +108,8 @@ export async function importerBench(sizeMiB = 128, smallMiB = Math.max(1, Math.r
     const cpu = cpuSeconds(importer.pid) - cpuBefore;
     const peakLarge = rssLarge.stop();
     await importer.kill('SIGTERM');
+    // What the importer ran with: its defaults, unless this process's environment sets them.
+    const config = loadImporterConfig({ ...process.env });
     return {
       fileMiB: sizeMiB,
       lines,
@@ -114,7 +119,8 @@ export async function importerBench(sizeMiB = 128, smallMiB = Math.max(1, Math.r
       smallFileMiB: smallMiB,
       peakRssSmallMiB: Math.round(peakSmall / MiB),
       peakRssLargeMiB: Math.round(peakLarge / MiB),
-      transactionLines: loadImporterConfig({ ...process.env }).IMPORTER_TRANSACTION_LINES,
+      transactionLines: config.IMPORTER_TRANSACTION_LINES,
+      encoderWorkers: config.IMPORTER_ENCODER_WORKERS,
     };
   } finally {
     await cleanup.run(servers);
