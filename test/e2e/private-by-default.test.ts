@@ -71,7 +71,13 @@ describe('private by default (real services)', () => {
     for (const s of services) {
       const port = portOf(await s.p.waitForLog(s.ready, 120_000));
       expect(port, s.p.name).toBeGreaterThan(0);
-      expect(listeningAddresses(port), s.p.name).toEqual(['127.0.0.1']);
+      // The start line can come a moment before the socket is in /proc/net/tcp: wait for it.
+      let addresses = listeningAddresses(port);
+      for (let i = 0; i < 50 && addresses.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        addresses = listeningAddresses(port);
+      }
+      expect(addresses, s.p.name).toEqual(['127.0.0.1']);
     }
   });
 
