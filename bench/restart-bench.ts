@@ -15,16 +15,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agreementCodec, importedRecordCodec, toImportedRecord, type Agreement, type ImportedRecord } from '@mobilecs/domain';
 import { KafkaProducer, ensureTopics } from '@mobilecs/platform';
-import { Cleanup, benchServers, ingesterEnv, round, scrapeMetric, servicePort, startService, topicList, topicNames, uniqueName, waitFor } from './support';
+import { Cleanup, benchServers, logLines, ingesterEnv, round, scrapeMetric, servicePort, startService, topicList, topicNames, uniqueName, waitFor } from './support';
 
 export interface RestartRun {
   snapshots: boolean;
-  /** Process start to its first committed transaction. */
+  /** Process start to its first committed transaction (the first partition restored processes at once). */
   toFirstCommitMs: number;
+  /** Process start to every assigned partition restored (the watermark moves again). */
+  toAllRestoredMs: number;
   /** Entries read from the changelog / loaded from local snapshots by the restore. */
   changelogEntries: number;
   snapshotEntries: number;
-  /** From the group assignment to the state restored (log times): fencing, snapshot load, changelog read. */
+  /** From the group assignment to every partition's state restored (log times): fencing, snapshot load, changelog read. */
   restoreMs: number;
 }
 
@@ -40,6 +42,8 @@ export interface RestartResult {
   runs: RestartRun[];
   medianWithoutMs: number;
   medianWithMs: number;
+  medianAllRestoredWithoutMs: number;
+  medianAllRestoredWithMs: number;
 }
 
 const agreement = (i: number): Agreement => ({
@@ -52,17 +56,6 @@ const agreement = (i: number): Agreement => ({
 });
 const record = (i: number, n: number): ImportedRecord =>
   toImportedRecord({ externalId: `10000000-0000-4000-8000-${String(n).padStart(12, '0')}`, recordedAt: Date.UTC(2020, 0, 2) + n, msisdn: agreement(i).msisdn, recordedBytes: 1000n });
-
-/** The service's JSON log lines (anything else it printed is skipped). */
-function logLines<T>(lines: string[]): (T & { msg?: string })[] {
-  return lines.flatMap((l) => {
-    try {
-      return [JSON.parse(l) as T & { msg?: string }];
-    } catch {
-      return [];
-    }
-  });
-}
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -118,17 +111,21 @@ export async function restartBench(subscribers = 100_000, rounds = 2, versions =
       for (const snapshots of [false, true]) {
         await sendRecords([record(r % subscribers, next++)]);
         const started = performance.now();
+        const startedWall = Date.now();
         const p = cleanup.process(startService('ingester', { ...env, INGESTER_STATE_DIR: snapshots ? stateDir : '' }));
         const pPort = await servicePort(p, 'ingester');
         // A restore blocks the event loop for seconds: a scrape cut then is just retried.
         await waitFor('the first commit', async () => ((await scrapeMetric(pPort, 'ingester_transaction_commit_seconds_count').catch(() => 0)) >= 1 ? true : undefined), 600_000, 20);
         const toFirstCommitMs = performance.now() - started;
+        const allRestored = await p.waitForLog(/"msg":"every assigned partition restored"/, 600_000);
         const lines = logLines<{ records?: number; fromSnapshots?: number; time?: number }>(p.lines);
-        const restore = lines.find((l) => l.msg === 'state restored from the changelog');
+        const restores = lines.filter((l) => l.msg === 'state restored from the changelog');
+        const restore = { records: restores.reduce((n, l) => n + (l.records ?? 0), 0), fromSnapshots: restores.reduce((n, l) => n + (l.fromSnapshots ?? 0), 0), time: restores.at(-1)?.time };
         const assigned = lines.find((l) => l.msg === 'partitions assigned');
         runs.push({
           snapshots,
           toFirstCommitMs: Math.round(toFirstCommitMs),
+          toAllRestoredMs: (JSON.parse(allRestored) as { time: number }).time - startedWall,
           changelogEntries: restore?.records ?? -1,
           snapshotEntries: restore?.fromSnapshots ?? -1,
           restoreMs: (restore?.time ?? Number.NaN) - (assigned?.time ?? Number.NaN),
@@ -148,6 +145,8 @@ export async function restartBench(subscribers = 100_000, rounds = 2, versions =
       runs,
       medianWithoutMs: median(runs.filter((x) => !x.snapshots).map((x) => x.toFirstCommitMs)),
       medianWithMs: median(runs.filter((x) => x.snapshots).map((x) => x.toFirstCommitMs)),
+      medianAllRestoredWithoutMs: median(runs.filter((x) => !x.snapshots).map((x) => x.toAllRestoredMs)),
+      medianAllRestoredWithMs: median(runs.filter((x) => x.snapshots).map((x) => x.toAllRestoredMs)),
     };
   } finally {
     await cleanup.run(servers);

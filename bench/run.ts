@@ -5,6 +5,7 @@
 // npm run bench -- latency [recordsPerSecond=1000] [seconds=30]
 // npm run bench -- memory [agreements=100000] [baseline=1000]
 // npm run bench -- restart [subscribers=100000] [rounds=2] [versions=3]
+// npm run bench -- scale [subscribers=1000000] [partitions=6]
 // npm run bench -- profile <file.cpuprofile> [top=25]
 // npm run bench -- clients [rounds=3] [records=200000] [clients=kafkajs,confluent,platformatic]
 // Single benchmarks print one JSON line. MOBILECS_BENCH_CPU_PROF=<dir> runs the services
@@ -16,6 +17,7 @@ import { kafkaCeilingBench } from './kafka-ceiling';
 import { defaultLatencyOptions, latencyBench } from './latency-bench';
 import { memoryBench } from './memory-bench';
 import { restartBench } from './restart-bench';
+import { scaleBench } from './scale-bench';
 import { summariseProfile } from './profile-summary';
 import { clientsBench } from './clients/index';
 import { runSuite } from './suite';
@@ -56,6 +58,9 @@ switch (which) {
   case 'restart':
     print(await restartBench(num(0, 100_000), num(1, 2), num(2, 3)));
     break;
+  case 'scale':
+    print(await scaleBench(num(0, 1_000_000), num(1, 6)));
+    break;
   case 'profile':
     if (!args[0]) throw new Error('usage: npm run bench -- profile <file.cpuprofile> [top]');
     console.log(summariseProfile(args[0], num(1, 25)));
@@ -64,7 +69,7 @@ switch (which) {
     print(await clientsBench(args));
     break;
   default:
-    console.error(`unknown benchmark ${which}; available: (none = all), importer, ingester, dedup, kafka, cassandra, latency, memory, restart, profile, clients`);
+    console.error(`unknown benchmark ${which}; available: (none = all), importer, ingester, dedup, kafka, cassandra, latency, memory, restart, scale, profile, clients`);
     process.exit(2);
 }
 process.exit(0);

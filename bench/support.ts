@@ -241,3 +241,14 @@ export async function scrapeMetric(port: number, name: string, labels: Record<st
 
 export const MiB = 1024 * 1024;
 export const round = (n: number, digits = 0) => Number(n.toFixed(digits));
+
+/** The service's JSON log lines (anything else it printed is skipped). */
+export function logLines<T>(lines: string[]): (T & { msg?: string })[] {
+  return lines.flatMap((l) => {
+    try {
+      return [JSON.parse(l) as T & { msg?: string }];
+    } catch {
+      return [];
+    }
+  });
+}

@@ -39,6 +39,21 @@ interface RestoreLine {
 }
 const restores = (p: ServiceProcess): RestoreLine[] =>
   p.lines.filter((l) => l.includes('"msg":"state restored from the changelog"')).map((l) => JSON.parse(l) as RestoreLine);
+/**
+ * A fresh instance's restore, merged: the first pass restores one partition (the first
+ * with input, or the lowest at a tick), the next pass the others.
+ */
+async function restoreOf(p: ServiceProcess): Promise<RestoreLine> {
+  await p.waitForLog(/"msg":"every assigned partition restored"/, 120_000);
+  const lines = restores(p);
+  return {
+    partitions: lines.flatMap((l) => l.partitions).sort(),
+    records: lines.reduce((n, l) => n + l.records, 0),
+    fromSnapshots: lines.reduce((n, l) => n + l.fromSnapshots, 0),
+    snapshotPartitions: lines.flatMap((l) => l.snapshotPartitions).sort(),
+    changelogNext: Object.assign({}, ...lines.map((l) => l.changelogNext)) as Record<number, string>,
+  };
+}
 const notUsed = (p: ServiceProcess) => p.lines.filter((l) => l.includes('local snapshot not used')).map((l) => JSON.parse(l) as { partition: number; reason: string; snapshotOffset: string | null });
 
 async function rows(h: IngesterHarness, agreementIds: string[]): Promise<number> {
@@ -112,13 +127,12 @@ describe('ingester restarts from local snapshots', () => {
 
     // 3: the restart loads January's snapshots and reads only what came after them (up to its marker).
     p = await h.start(snapshotEnv(dir));
-    await p.waitForLog(/state restored from the changelog/);
-    const [restore] = restores(p);
+    const restore = await restoreOf(p);
     const changelog = (await readTopic(testServers().kafka, h.changelog, { expected: 1, waitMs: 5000, lingerMs: 2000 })).filter((m) => m.key !== RESTORE_MARKER_KEY);
-    const tail = changelog.filter((m) => m.offset >= snapshotOffsets.get(m.partition)! && m.offset < BigInt(restore!.changelogNext[m.partition]!)).length;
-    expect(restore!.snapshotPartitions.sort()).toEqual([0, 1, 2]);
-    expect(restore!.fromSnapshots).toBeGreaterThan(0);
-    expect(restore!.records).toBe(tail);
+    const tail = changelog.filter((m) => m.offset >= snapshotOffsets.get(m.partition)! && m.offset < BigInt(restore.changelogNext[m.partition]!)).length;
+    expect(restore.snapshotPartitions.sort()).toEqual([0, 1, 2]);
+    expect(restore.fromSnapshots).toBeGreaterThan(0);
+    expect(restore.records).toBe(tail);
     expect(tail).toBeLessThan(changelog.length);
     await feed(p, rest!, 0);
     await finish(data);
@@ -145,9 +159,9 @@ describe('ingester restarts from local snapshots', () => {
     expect((await readdir(dir)).some((f) => f.endsWith('.tmp'))).toBe(true);
 
     p = await h.start(snapshotEnv(dir));
-    await p.waitForLog(/state restored from the changelog/);
+    const restored = await restoreOf(p);
     expect(p.lines.some((l) => l.includes('unfinished snapshot file(s) left by a crash'))).toBe(true);
-    expect(restores(p)[0]!.fromSnapshots).toBeGreaterThan(0);
+    expect(restored.fromSnapshots).toBeGreaterThan(0);
     await h.send(rest!.map((r) => h.recordMessage(r)));
     await finish(data);
     expect((await readdir(dir)).some((f) => f.endsWith('.tmp') && !f.includes(`.${p.pid}.`))).toBe(false);
@@ -171,11 +185,11 @@ describe('ingester restarts from local snapshots', () => {
     await truncate(file(1), Math.floor((await readFile(file(1))).length / 2));
 
     p = await h.start(snapshotEnv(dir));
-    await p.waitForLog(/state restored from the changelog/);
+    const restored = await restoreOf(p);
     const reasons = notUsed(p);
     expect(reasons.map((r) => r.partition).sort()).toEqual([0, 1]);
     expect(reasons.every((r) => r.reason.startsWith('checksum'))).toBe(true);
-    expect(restores(p)[0]!.snapshotPartitions).toEqual([2]);
+    expect(restored.snapshotPartitions).toEqual([2]);
     await h.send(rest!.map((r) => h.recordMessage(r)));
     await finish(data);
   });
@@ -199,10 +213,10 @@ describe('ingester restarts from local snapshots', () => {
     }
     await sleep(2500);
     p = await h.start(snapshotEnv(dir, noRefresh));
-    await p.waitForLog(/state restored from the changelog/);
+    const restored = await restoreOf(p);
     expect(notUsed(p).map((r) => r.partition).sort()).toEqual([0, 1, 2]);
     expect(notUsed(p).every((r) => r.reason.includes('delete.retention.ms (2000)'))).toBe(true);
-    expect(restores(p)[0]!.fromSnapshots).toBe(0);
+    expect(restored.fromSnapshots).toBe(0);
     await feed(p, feb!, 0);
     await p.kill('SIGTERM');
 
@@ -218,12 +232,12 @@ describe('ingester restarts from local snapshots', () => {
       await raw.disconnect();
     }
     p = await h.start(snapshotEnv(dir, noRefresh));
-    await p.waitForLog(/state restored from the changelog/);
+    const restoredAfterDelete = await restoreOf(p);
     const reasons = notUsed(p);
     expect(reasons).toHaveLength(1);
     expect(reasons[0]).toMatchObject({ partition: 0, snapshotOffset: snapshot0.offset.toString() });
     expect(reasons[0]!.reason).toContain('below the log start offset');
-    expect(restores(p)[0]!.snapshotPartitions.sort()).toEqual([1, 2]);
+    expect(restoredAfterDelete.snapshotPartitions.sort()).toEqual([1, 2]);
   });
 
   it('a partition that moved to another instance and back is restored from its old snapshot plus everything after it', { timeout: 600_000 }, async () => {
@@ -243,10 +257,9 @@ describe('ingester restarts from local snapshots', () => {
     await b.kill('SIGTERM');
     // Back to A: its January snapshots, then the changelog after them (B's February).
     a = await h.start(snapshotEnv(dirA));
-    await a.waitForLog(/state restored from the changelog/);
-    const [restore] = restores(a);
-    expect(restore!.snapshotPartitions.sort()).toEqual([0, 1, 2]);
-    expect(restore!.records).toBeGreaterThan(0);
+    const restore = await restoreOf(a);
+    expect(restore.snapshotPartitions.sort()).toEqual([0, 1, 2]);
+    expect(restore.records).toBeGreaterThan(0);
     await feed(a, rest!, 0);
     await finish(data);
   });

@@ -132,7 +132,19 @@ export class UsageProcessor {
   // ---- partitions and watermark -------------------------------------------------------
 
   assignPartitions(partitions: readonly number[]): void {
-    for (const p of partitions) this.tracker.assign(p);
+    for (const p of partitions) {
+      this.tracker.assign(p);
+      this.tracker.release(p);
+    }
+  }
+
+  /**
+   * Partitions owned whose state is still to be restored (restoreKey, then
+   * assignPartitions): until then no watermark moves, so the partitions already
+   * processing cannot close windows the others' progress would keep open.
+   */
+  awaitPartitions(partitions: readonly number[]): void {
+    for (const p of partitions) this.tracker.hold(p);
   }
 
   /** Drops all state of the partitions (their changelog keeps it). Drain changes first. */

@@ -2,6 +2,24 @@ import { describe, expect, it } from 'vitest';
 import { WatermarkTracker } from './watermark';
 
 describe('WatermarkTracker', () => {
+  it('does not move while an owned partition is held (its state still being restored), even if it is not tracked yet or idle', () => {
+    const t = new WatermarkTracker({ idleTimeoutMs: 100 });
+    t.observe(0, 1_000, 0);
+    t.hold(1);
+    expect(t.advance(0)).toEqual([]);
+    expect(t.current()).toBeNull();
+    t.setCaughtUp(0, true);
+    expect(t.advance(500)).toEqual([]);
+    expect(t.heldPartitions()).toEqual([1]);
+    t.restore(1, 400, null);
+    t.release(1);
+    expect(t.advance(0)).toEqual([0, 1]);
+    expect(t.current()).toBe(399);
+    t.hold(2);
+    t.revoke(2); // a held partition taken away no longer holds
+    expect(t.heldPartitions()).toEqual([]);
+  });
+
   it('per partition: highest recordedAt − out-of-orderness − 1 ms', () => {
     const t = new WatermarkTracker({ outOfOrdernessMs: 10, idleTimeoutMs: 100 });
     expect(t.partitionWatermark(0)).toBeNull();

@@ -34,6 +34,8 @@ const maxOf = (a: number | null, b: number | null): number | null => (a === null
 export class WatermarkTracker {
   private readonly progress = new Map<number, PartitionProgress>();
   private combined: number | null = null;
+  /** Partitions owned whose progress is not known yet (state being restored): the watermark waits for them. */
+  private readonly held = new Set<number>();
   readonly outOfOrdernessMs: number;
   readonly idleTimeoutMs: number;
   readonly futureToleranceMs: number | undefined;
@@ -63,6 +65,24 @@ export class WatermarkTracker {
 
   revoke(partition: number): void {
     this.progress.delete(partition);
+    this.held.delete(partition);
+  }
+
+  /**
+   * The partition is owned but its progress is not known yet (its state is still being
+   * restored): until `release`, the watermark does not move, as if it had delivered nothing.
+   */
+  hold(partition: number): void {
+    this.held.add(partition);
+  }
+
+  release(partition: number): void {
+    this.held.delete(partition);
+  }
+
+  /** Partitions held (see hold). */
+  heldPartitions(): number[] {
+    return [...this.held].sort((a, b) => a - b);
   }
 
   partitions(): number[] {
@@ -122,6 +142,7 @@ export class WatermarkTracker {
    * watermark still never goes back, so nothing already closed reopens.
    */
   advance(wallTimeMs: number): number[] {
+    if (this.held.size > 0) return [];
     let min: number | null = null;
     let minIdle: number | null = null;
     let active = 0;

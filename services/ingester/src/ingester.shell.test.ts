@@ -178,6 +178,31 @@ describe('ingester shell over fake Kafka and Cassandra', () => {
     const restored = b.logs.find((l) => l.msg === 'state restored from the changelog');
     expect(restored).toMatchObject({ problems: 2 });
     expect(restored!.records).toBeGreaterThan(2);
+    // The other partitions are restored at the next tick; only then does the watermark close January.
+    await advance(servers, 2000);
+    expect(servers.aggregates()).toEqual(januaryMessages());
+    expect(servers.cassandra.rows()).toHaveLength(31);
+  });
+
+  it('a restart restores the partition with input first and the others at the next tick; until then the watermark does not move', async () => {
+    const { agreement, records } = seedExample();
+    servers.kafka.produce([servers.agreementMessage(agreement, P), ...records.slice(0, 10).map((r) => servers.recordMessage(r, P))]);
+    const a = await start();
+    await a.consumer.assign([0, 1, 2]);
+    await a.consumer.drain();
+    await a.ingester.stop();
+    servers.kafka.maxBatchMessages = 1000;
+    servers.kafka.produce(records.slice(10).map((r) => servers.recordMessage(r, P)));
+    const b = await start();
+    // Partitions 0 and 2 have no input: they are restored at the next tick, not by a batch.
+    await b.consumer.assign([0, 1, 2]);
+    await b.consumer.drain();
+    const closed = () => servers.aggregates().filter((m) => (m.value as { type?: string }).type === 'BILLING_PERIOD_CLOSED');
+    expect(b.logs.filter((l) => l.msg === 'state restored from the changelog').map((l) => l.partitions)).toEqual([[P]]);
+    expect(closed()).toEqual([]);
+    await advance(servers, 2000);
+    expect(b.logs.filter((l) => l.msg === 'state restored from the changelog').map((l) => l.partitions)).toEqual([[P], [0, 2]]);
+    expect(logged(b.logs, /^every assigned partition restored$/)).toHaveLength(1);
     expect(servers.aggregates()).toEqual(januaryMessages());
     expect(servers.cassandra.rows()).toHaveLength(31);
   });

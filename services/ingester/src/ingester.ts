@@ -50,6 +50,8 @@ export interface IngesterOptions {
 }
 
 const tpKey = (topic: string, partition: number) => `${topic}/${partition}`;
+/** Snapshot entries restored per event-loop turn (~50 ms at a million subscribers). */
+const RESTORE_SLICE = 20_000;
 /** Serialises all work on the processor: batches, ticks and rebalances never interleave. */
 class Mutex {
   private tail: Promise<unknown> = Promise.resolve();
@@ -100,6 +102,8 @@ export class Ingester {
   private readonly now: () => number;
   private tick: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** Wall clock of the last assignment (for the restore's log line). */
+  private assignedAt = 0;
   state: 'starting' | 'running' | 'stopping' = 'starting';
 
   constructor(
@@ -175,14 +179,37 @@ export class Ingester {
         await task?.releaseProducer();
       }
     }
-    for (const p of next) if (!this.tasks.has(p)) this.tasks.set(p, new PartitionTask(p, this.now(), this.opts.transactionalIdPrefix, (q, id) => this.ports.connectProducer(q, id)));
+    const added = [...next].filter((p) => !this.tasks.has(p));
+    for (const p of added) this.tasks.set(p, new PartitionTask(p, this.now(), this.opts.transactionalIdPrefix, (q, id) => this.ports.connectProducer(q, id)));
+    this.processor.awaitPartitions(added);
+    this.assignedAt = this.now();
     this.log.info({ partitions: this.assignedPartitions(), revoked }, 'partitions assigned');
   }
 
-  /** Rebuilds the state of assigned partitions that have none yet, from the changelog. */
-  private async ensureRestored(): Promise<void> {
+  /**
+   * Rebuilds the state of assigned partitions that have none yet (local snapshots, then
+   * the changelog). While nothing is restored yet, only `first` (the partition with
+   * input in hand; else the lowest) is restored, so it can process again after its
+   * own share of the restore (Kafka Streams activates each task once its own state is
+   * restored); the next call restores all the others in one changelog read. Until every
+   * assigned partition is restored the watermark does not move (UsageProcessor.awaitPartitions).
+   */
+  private async ensureRestored(first?: number): Promise<void> {
     const missing = [...this.tasks.values()].filter((t) => !t.restored);
     if (missing.length === 0) return;
+    const nothingRestored = missing.length === this.tasks.size;
+    const firstTask = nothingRestored ? (missing.find((t) => t.partition === first) ?? missing.reduce((a, b) => (b.partition < a.partition ? b : a))) : undefined;
+    await this.restore(firstTask ? [firstTask] : missing);
+    if (!this.restoring()) this.log.info({ partitions: this.assignedPartitions(), ms: this.now() - this.assignedAt }, 'every assigned partition restored');
+  }
+
+  /** Some assigned partition has no state yet. */
+  private restoring(): boolean {
+    for (const t of this.tasks.values()) if (!t.restored) return true;
+    return false;
+  }
+
+  private async restore(missing: PartitionTask[]): Promise<void> {
     // Initialising each partition's transactional id first aborts a previous owner's
     // open transaction, so the changelog read below is final.
     const producers = await Promise.all(missing.map((t) => t.producer()));
@@ -228,32 +255,39 @@ export class Ingester {
       t.agreements.restoredAt(at(committedAgreements, t.partition));
       t.restored = true;
     }
-    const fromSnapshots = [...snapshots.values()].reduce((n, s) => n + s.entries.length, 0);
+    const fromSnapshots = [...snapshots.values()].reduce((n, s) => n + s.entries, 0);
     this.log.info(
-      { partitions, records, problems, fromSnapshots, snapshotPartitions: [...snapshots.keys()], changelogNext: Object.fromEntries([...(next ?? [])].map(([p, o]) => [p, o.toString()])) },
+      { partitions, records, problems, fromSnapshots, snapshotPartitions: [...snapshots.keys()], changelogNext: Object.fromEntries([...(next ?? [])].map(([p, o]) => [p, o.toString()])), ms: this.now() - since },
       'state restored from the changelog',
     );
   }
 
-  /** Trusted local snapshots of `partitions`, loaded into the processor. */
-  private async loadSnapshots(partitions: number[], problem: (key: string, reason: string) => void): Promise<Map<number, { offset: bigint; entries: [string, unknown][] }>> {
-    if (!this.opts.snapshots || !this.ports.changelogRetention) return new Map();
+  /** Trusted local snapshots of `partitions`, loaded into the processor: per partition, the offset each covers and its entries. */
+  private async loadSnapshots(partitions: number[], problem: (key: string, reason: string) => void): Promise<Map<number, { offset: bigint; entries: number }>> {
+    const out = new Map<number, { offset: bigint; entries: number }>();
+    if (!this.opts.snapshots || !this.ports.changelogRetention) return out;
     const snapshots = await this.opts.snapshots.load(partitions, async () => {
       const r = await this.ports.changelogRetention!(this.opts.changelogTopic);
       return new Map([...r.partitions].map(([p, o]) => [p, { ...o, deleteRetentionMs: r.deleteRetentionMs }]));
     });
-    for (const s of snapshots.values()) {
-      for (const [key, value] of s.entries) {
+    for (const [p, s] of snapshots) {
+      for (let i = 0; i < s.entries.length; i++) {
+        // A slice at a time: health, metrics and queries (503 while restoring) stay answered.
+        if (i > 0 && i % RESTORE_SLICE === 0) await new Promise((r) => setImmediate(r));
+        const [key, value] = s.entries[i]!;
         const r = this.processor.restoreKey(key, value);
         if (!r.ok) problem(key, r.error.message);
       }
+      out.set(p, { offset: s.offset, entries: s.entries.length });
+      // The parsed file is garbage now: only the state built from it stays.
+      snapshots.delete(p);
     }
-    return snapshots;
+    return out;
   }
 
   private async onBatch(input: MessageBatch, ctx: BatchContext): Promise<void> {
     if (this.stopping || input.messages.length === 0) return;
-    await this.ensureRestored();
+    await this.ensureRestored(input.partition);
     const p = input.partition;
     const task = this.tasks.get(p);
     if (!task) return;
@@ -363,7 +397,7 @@ export class Ingester {
         if (!(err instanceof StoredCopyLookupMissing) || attempt >= 2) throw err;
         this.log.warn({ partition: batch.partition, missing: err.keys.length }, `${err.message}: rebuilding state and processing the batch again with it`);
         this.discardState(this.assignedPartitions());
-        await this.ensureRestored();
+        await this.ensureRestored(batch.partition);
         keys.push(...err.keys);
       }
     }
@@ -420,7 +454,7 @@ export class Ingester {
     try {
       // Rows the failed attempt wrote are not counted by any window: remove them first.
       await this.store.deleteAll(stored);
-      await this.ensureRestored();
+      await this.ensureRestored(p);
       const letter = this.deadLetter(batch.topic, p, first, reason, `${reason === 'processing-failed' ? 'processing' : 'committing the results of'} this message failed and would fail again: ${describeError(error)}`);
       const producer = await task.producer();
       await producer.inTransaction(async (tx) => {
@@ -445,6 +479,7 @@ export class Ingester {
   /** Drops the in-memory state of partitions; the next batch or tick rebuilds it from the changelog. */
   private discardState(partitions: number[]): void {
     this.processor.revokePartitions(partitions);
+    this.processor.awaitPartitions(partitions);
     for (const p of partitions) {
       const task = this.tasks.get(p);
       if (task) task.restored = false;
