@@ -19,7 +19,7 @@ export default defineConfig({
           name: 'unit',
           // test/deploy: offline checks of the Dockerfile, docker-compose.yml and k8s/ (no servers);
           // scripts/: npm start's pure parts (its restart policy); web/: the dashboard's pure parts.
-          include: ['libs/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'web/*/src/**/*.test.ts', 'test/deploy/**/*.test.ts', 'scripts/**/*.test.ts'],
+          include: ['libs/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'web/*/src/**/*.test.ts', 'test/deploy/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts'],
           environment: 'node',
         },
       },

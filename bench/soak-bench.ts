@@ -1,0 +1,481 @@
+// Sustained load (issue 17): the importer and the ingester as child processes with their
+// default settings, files landing in the importer's folder at a steady rate for many
+// minutes. First the maximum rate through both is measured (files as fast as the importer
+// takes them; records/s the ingester commits), then the soak runs at `share` of it.
+// Every file is latency-bench's: background subscribers far below their plans plus one
+// fresh agreement pushed over its plan on the file's last line, so every file yields one
+// DATA_PLAN_EXCEEDED to time (rename → alert at a read_committed consumer).
+// Sampled every 5 s: records/s, heap used and resident memory of both services, their GC
+// pauses (prom-client's nodejs_gc_duration_seconds). Written: bench/results/soak.json and
+// docs/images/soak.svg (four panels over time).
+//   npm run bench -- soak [minutes=10] [recordsPerSecond=auto] [share=0.7]
+import {
+  mkdtempSync,
+  mkdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { markdownTable } from "markdown-table";
+import { agreementCodec } from "@mobilecs/domain";
+import { KafkaConsumer, KafkaProducer, ensureTopics } from "@mobilecs/platform";
+import { repoRoot } from "../infra/src/paths";
+import { residentBytes } from "../infra/src/process-control";
+import { sumSamples } from "../test/support/prometheus-text";
+import {
+  TARGET_BYTES,
+  TARGET_RECORDS,
+  agreement,
+  backgroundMsisdn,
+  fileText,
+  histogram,
+  percentiles,
+  targetId,
+  targetMsisdn,
+  type Percentiles,
+} from "./latency-bench";
+import {
+  linearSlope,
+  perMinute,
+  renderSoakSvg,
+  type MinuteRow,
+  type SoakSample,
+} from "./soak-report";
+import { machine } from "./suite";
+import {
+  Cleanup,
+  benchServers,
+  cpuSeconds,
+  round,
+  serverEnv,
+  sleep,
+  startService,
+  topicList,
+  topicNames,
+  uniqueName,
+  waitFor,
+  type BenchService,
+} from "./support";
+
+export interface SoakOptions {
+  minutes: number;
+  /** Records/s of the soak; undefined: `share` of the measured maximum. */
+  recordsPerSecond?: number;
+  share: number;
+  recordsPerFile: number;
+  /** Subscribers below their plans that every file's records go to (the state the soak keeps). */
+  background: number;
+  calibrateSeconds: number;
+  partitions: number;
+  sampleMs: number;
+}
+
+export const defaultSoakOptions: SoakOptions = {
+  minutes: 10,
+  share: 0.7,
+  recordsPerFile: 1000,
+  background: 20_000,
+  calibrateSeconds: 60,
+  partitions: 6,
+  sampleMs: 5000,
+};
+
+export interface SoakResult {
+  measuredMaxRecordsPerSecond: number | null;
+  recordsPerSecond: number;
+  achievedRecordsPerSecond: number;
+  minutes: MinuteRow[];
+  fileToAlertMs: Percentiles;
+  alertsMissing: number;
+  /** Slope of the per-minute heap minima over the run's second half (MiB per minute): ~0 when nothing grows. */
+  ingesterHeapSlopeMiBPerMinute: number;
+  importerHeapSlopeMiBPerMinute: number;
+  cpuSecondsPerRecord: { importer: number; ingester: number };
+  samples: SoakSample[];
+}
+
+async function scrape(port: number): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+}
+
+/** A service's numbers now (undefined while it does not answer). */
+async function serviceSample(
+  p: BenchService,
+  port: number,
+  counter: string,
+): Promise<
+  | {
+      count: number;
+      heap: number;
+      rss: number;
+      gcSeconds: number;
+      gcCount: number;
+      gcBuckets: Record<string, number>;
+      cpu: number;
+    }
+  | undefined
+> {
+  try {
+    const text = await scrape(port);
+    const gcBuckets: Record<string, number> = {};
+    for (const le of ["0.001", "0.01", "0.1", "1", "2", "5"])
+      gcBuckets[le] = sumSamples(text, "nodejs_gc_duration_seconds_bucket", {
+        le,
+      });
+    return {
+      count: sumSamples(text, counter),
+      heap: sumSamples(text, "nodejs_heap_size_used_bytes"),
+      rss: residentBytes(p.pid) ?? 0,
+      gcSeconds: sumSamples(text, "nodejs_gc_duration_seconds_sum"),
+      gcCount: sumSamples(text, "nodejs_gc_duration_seconds_count"),
+      gcBuckets,
+      cpu: cpuSeconds(p.pid),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+async function portOf(p: BenchService, name: string): Promise<number> {
+  const line = await p.waitForLog(new RegExp(`"msg":"${name} ready"`), 120_000);
+  return Number(/"port":(\d+)/.exec(line)![1]);
+}
+
+export async function soakBench(
+  opts: SoakOptions = defaultSoakOptions,
+): Promise<SoakResult> {
+  const servers = await benchServers();
+  const cleanup = new Cleanup();
+  const tag = uniqueName("bench_soak");
+  const names = topicNames(tag);
+  const extra = {
+    progress: `${tag}.importer-progress`,
+    changelog: `${tag}.changelog`,
+  };
+  cleanup.topic(...topicList(names), ...Object.values(extra));
+  cleanup.keyspace(tag);
+  const dir = mkdtempSync(join(tmpdir(), "mobilecs-soak-"));
+  cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
+  const log = (m: string) => console.error(`[soak] ${m}`);
+  try {
+    await ensureTopics(
+      servers.kafka,
+      {
+        names,
+        inputPartitions: opts.partitions,
+        outputPartitions: opts.partitions,
+        replicationFactor: 1,
+      },
+      [
+        {
+          topic: extra.progress,
+          partitions: 1,
+          replicationFactor: 1,
+          config: { "cleanup.policy": "compact" },
+        },
+        {
+          topic: extra.changelog,
+          partitions: opts.partitions,
+          replicationFactor: 1,
+          config: {
+            "cleanup.policy": "compact",
+            "max.message.bytes": "16777216",
+          },
+        },
+      ],
+    );
+    const producer = await KafkaProducer.connect(servers.kafka);
+    cleanup.add(() => producer.disconnect());
+    const send = (as: ReturnType<typeof agreement>[]) =>
+      producer.send(
+        as.map((a) => ({
+          topic: names.agreements,
+          key: a.msisdn,
+          value: agreementCodec.encode(a),
+          timestamp: a.signedAt,
+        })),
+      );
+    for (let j = 0; j < opts.background; j += 10_000) {
+      await send(
+        Array.from({ length: Math.min(10_000, opts.background - j) }, (_, k) =>
+          agreement(
+            `00000000-0000-4000-9000-${String(j + k).padStart(12, "0")}`,
+            backgroundMsisdn(j + k),
+            1e15,
+          ),
+        ),
+      );
+    }
+    // Target agreements are sent in blocks ahead of the files that need them.
+    let targetsSent = 0;
+    const ensureTargets = async (upTo: number) => {
+      while (targetsSent <= upTo + 200) {
+        await send(
+          Array.from({ length: 1000 }, (_, k) =>
+            agreement(
+              targetId(targetsSent + k),
+              targetMsisdn(targetsSent + k),
+              TARGET_RECORDS * TARGET_BYTES,
+            ),
+          ),
+        );
+        targetsSent += 1000;
+      }
+    };
+    await ensureTargets(0);
+
+    const env = {
+      ...serverEnv(servers),
+      TOPIC_AGREEMENTS: names.agreements,
+      TOPIC_INCOMING_DATA_RECORDS: names.incomingDataRecords,
+      TOPIC_DATA_RECORDS_AGGREGATES: names.dataRecordsAggregates,
+      TOPIC_DEAD_LETTERS: names.deadLetters,
+      TOPIC_DATA_RECORDS_LATE: names.dataRecordsLate,
+      TOPIC_PARTITIONS: String(opts.partitions),
+      HTTP_PORT: "0",
+    };
+    const importer = cleanup.process(
+      startService("importer", {
+        ...env,
+        INCOMING_DATA_RECORDS_DIR: dir,
+        TOPIC_IMPORTER_PROGRESS: extra.progress,
+        IMPORTER_TRANSACTIONAL_ID: tag,
+      }),
+    );
+    const ingester = cleanup.process(
+      startService("ingester", {
+        ...env,
+        CASSANDRA_KEYSPACE: tag,
+        TOPIC_INGESTER_CHANGELOG: extra.changelog,
+        INGESTER_GROUP_ID: tag,
+        INGESTER_TRANSACTIONAL_ID_PREFIX: tag,
+      }),
+    );
+    const arrived = new Map<string, number>();
+    const consumer = await KafkaConsumer.connect(servers.kafka, {
+      groupId: `${tag}-reader`,
+      readCommitted: true,
+    });
+    cleanup.add(() => consumer.disconnect());
+    await consumer.subscribe([names.dataRecordsAggregates]);
+    await consumer.run({
+      eachBatch: async (b) => {
+        const now = Date.now();
+        for (const m of b.messages) {
+          const v = JSON.parse(m.value?.toString() ?? "{}") as {
+            type?: string;
+            agreementId?: string;
+          };
+          if (
+            v.type === "DATA_PLAN_EXCEEDED" &&
+            v.agreementId &&
+            !arrived.has(v.agreementId)
+          )
+            arrived.set(v.agreementId, now);
+        }
+      },
+    });
+    const [importerPort, ingesterPort] = await Promise.all([
+      portOf(importer, "importer"),
+      portOf(ingester, "ingester"),
+    ]);
+    let nextFile = 0;
+    const landed: number[] = [];
+    const drop = async () => {
+      const i = nextFile++;
+      await ensureTargets(i);
+      const tmp = join(dir, `tmp_soak_${i}`);
+      writeFileSync(tmp, fileText(i, opts.recordsPerFile, opts.background));
+      renameSync(tmp, join(dir, `soak_${i}.csv`));
+      landed[i] = Date.now();
+    };
+    const matched = async () =>
+      sumSamples(await scrape(ingesterPort), "ingester_records_matched_total");
+
+    // 1. The maximum: files as fast as the importer takes them (at most 4 waiting), the
+    //    ingester's committed records/s over the calibration's second half.
+    let measuredMax: number | null = null;
+    let rate = opts.recordsPerSecond;
+    if (rate === undefined) {
+      log(`measuring the maximum for ${opts.calibrateSeconds} s`);
+      const end = Date.now() + opts.calibrateSeconds * 1000;
+      const half = Date.now() + (opts.calibrateSeconds * 1000) / 2;
+      let mark: { at: number; n: number } | undefined;
+      while (Date.now() < end) {
+        const queued = sumSamples(
+          await scrape(importerPort),
+          "importer_files_queued",
+        );
+        if (queued < 4) await drop();
+        else await sleep(20);
+        if (!mark && Date.now() >= half)
+          mark = { at: Date.now(), n: await matched() };
+      }
+      measuredMax = Math.round(
+        (((await matched()) - mark!.n) * 1000) / (Date.now() - mark!.at),
+      );
+      rate = Math.round(measuredMax * opts.share);
+      const sent = nextFile * opts.recordsPerFile;
+      log(
+        `maximum ${measuredMax} records/s; soak at ${rate}; draining the backlog`,
+      );
+      await waitFor(
+        "the backlog drained",
+        async () => ((await matched()) >= sent ? true : undefined),
+        600_000,
+        500,
+      );
+    }
+    const firstSoakFile = nextFile;
+
+    // 2. The soak.
+    const samples: SoakSample[] = [];
+    const t0 = Date.now();
+    const baseCount = { importer: 0, ingester: 0 };
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const [imp, ing] = await Promise.all([
+          serviceSample(
+            importer,
+            importerPort,
+            "importer_records_published_total",
+          ),
+          serviceSample(
+            ingester,
+            ingesterPort,
+            "ingester_records_matched_total",
+          ),
+        ]);
+        if (imp && ing) {
+          if (samples.length === 0)
+            Object.assign(baseCount, {
+              importer: imp.count,
+              ingester: ing.count,
+            });
+          samples.push({
+            t: (Date.now() - t0) / 1000,
+            importer: imp,
+            ingester: ing,
+          });
+        }
+        await sleep(opts.sampleMs);
+      }
+    })();
+    const intervalMs = (1000 * opts.recordsPerFile) / rate;
+    const soakFiles = Math.round((opts.minutes * 60_000) / intervalMs);
+    log(
+      `${soakFiles} files of ${opts.recordsPerFile} records, one every ${intervalMs.toFixed(1)} ms`,
+    );
+    for (let k = 0; k < soakFiles; k++) {
+      await sleep(t0 + k * intervalMs - Date.now());
+      await drop();
+      if (k > 0 && k % Math.round(60_000 / intervalMs) === 0)
+        log(
+          `minute ${Math.round((Date.now() - t0) / 60_000)}: ${arrived.size} alerts so far`,
+        );
+    }
+    const soakEnd = Date.now();
+    await waitFor(
+      "the last alerts",
+      () => (arrived.size >= nextFile ? true : undefined),
+      60_000,
+      200,
+    ).catch(() => undefined);
+    sampling = false;
+    await sampler;
+    const cpu = {
+      importer: samples.at(-1)!.importer.cpu - samples[0]!.importer.cpu,
+      ingester: samples.at(-1)!.ingester.cpu - samples[0]!.ingester.cpu,
+    };
+    const records = samples.at(-1)!.ingester.count - baseCount.ingester;
+    await Promise.all([importer.kill("SIGTERM"), ingester.kill("SIGTERM")]);
+
+    // Per minute of the soak: files by the minute they landed.
+    const files = Array.from(
+      { length: nextFile - firstSoakFile },
+      (_, k) => firstSoakFile + k,
+    ).map((i) => ({
+      at: (landed[i]! - t0) / 1000,
+      latencyMs: arrived.has(targetId(i))
+        ? arrived.get(targetId(i))! - landed[i]!
+        : null,
+    }));
+    const minutes = perMinute(samples, files, opts.minutes);
+    const all = histogram();
+    for (const f of files)
+      if (f.latencyMs !== null) all.recordValue(Math.max(1, f.latencyMs));
+    const secondHalf = minutes.slice(Math.floor(minutes.length / 2));
+    const result: SoakResult = {
+      measuredMaxRecordsPerSecond: measuredMax,
+      recordsPerSecond: rate,
+      achievedRecordsPerSecond: Math.round(
+        (soakFiles * opts.recordsPerFile * 1000) / (soakEnd - t0),
+      ),
+      minutes,
+      fileToAlertMs: percentiles(all),
+      alertsMissing: files.filter((f) => f.latencyMs === null).length,
+      ingesterHeapSlopeMiBPerMinute: round(
+        linearSlope(secondHalf.map((m) => [m.minute, m.ingesterHeapMiB.min])),
+        2,
+      ),
+      importerHeapSlopeMiBPerMinute: round(
+        linearSlope(secondHalf.map((m) => [m.minute, m.importerHeapMiB.min])),
+        2,
+      ),
+      cpuSecondsPerRecord: {
+        importer: cpu.importer / Math.max(1, records),
+        ingester: cpu.ingester / Math.max(1, records),
+      },
+      samples,
+    };
+    const machineInfo = await machine();
+    mkdirSync(join(repoRoot, "bench", "results"), { recursive: true });
+    writeFileSync(
+      join(repoRoot, "bench", "results", "soak.json"),
+      `${JSON.stringify({ at: new Date().toISOString(), machine: machineInfo, options: opts, ...result }, null, 2)}\n`,
+    );
+    mkdirSync(join(repoRoot, "docs", "images"), { recursive: true });
+    writeFileSync(
+      join(repoRoot, "docs", "images", "soak.svg"),
+      await renderSoakSvg(
+        result,
+        `${opts.minutes}-minute soak at ${rate} records/s (${Math.round(opts.share * 100)} % of ${measuredMax ?? "?"} measured), ${machineInfo.cpuModel}, ${machineInfo.cores} cores`,
+      ),
+    );
+    console.error(
+      markdownTable([
+        [
+          "minute",
+          "records/s",
+          "files",
+          "p50 ms",
+          "p99 ms",
+          "max ms",
+          "missing",
+          "ingester heap MiB",
+          "importer heap MiB",
+          "GC pause ms (ingester / importer)",
+        ],
+        ...minutes.map((m) => [
+          String(m.minute),
+          String(m.recordsPerSecond),
+          String(m.files),
+          String(m.fileToAlertMs.p50),
+          String(m.fileToAlertMs.p99),
+          String(m.fileToAlertMs.max),
+          String(m.alertsMissing),
+          `${m.ingesterHeapMiB.min}–${m.ingesterHeapMiB.max}`,
+          `${m.importerHeapMiB.min}–${m.importerHeapMiB.max}`,
+          `${m.ingesterGcPauseMs} / ${m.importerGcPauseMs}`,
+        ]),
+      ]),
+    );
+    console.error("written: bench/results/soak.json, docs/images/soak.svg");
+    return result;
+  } finally {
+    await cleanup.run(servers);
+  }
+}
