@@ -519,6 +519,25 @@ export class UsageProcessor {
     return m ? matchingToValue(m) : null;
   }
 
+  /**
+   * The live entries of `partitions` only (fresh copies of plain data), in no particular
+   * order: a local snapshot's content. One pass over the maps, copying only what is
+   * wanted, so its cost on the hot path is that of the partitions taken, not the whole
+   * state (snapshot() also sorts every key).
+   */
+  partitionEntries(partitions: Iterable<number>): [string, StateValue][] {
+    const wanted = new Set(partitions);
+    const out: [string, StateValue][] = [];
+    for (const p of this.tracker.partitions()) {
+      if (!wanted.has(p)) continue;
+      const v = this.snapshotKey(partitionKey(p));
+      if (v) out.push([partitionKey(p), v]);
+    }
+    for (const [key, w] of this.windows) if (wanted.has(w.partition)) out.push([key, windowToValue(w)]);
+    for (const [key, m] of this.matching) if (wanted.has(m.partition)) out.push([key, matchingToValue(m)]);
+    return out;
+  }
+
   /** Applies one changelog entry (any known format version); null deletes the key. Does not mark it changed. */
   restoreKey(key: string, value: unknown): Result<void, SnapshotError> {
     if (value === null) {

@@ -51,6 +51,25 @@ describe('state snapshots', () => {
     expect(snap.entries.every(([, v]) => v.v === 1)).toBe(true);
   });
 
+  it('partitionEntries: exactly the whole snapshot\'s entries of the partitions asked for, as copies', () => {
+    const h = new UsageHarness({}, { partitions: [0, 1, 2] });
+    const ms = ['48500000001', '48500000002', '48500000003', '48500000004'];
+    ms.forEach((m, i) => {
+      h.agreement(agreement({ msisdn: m }), i % 3);
+      h.record(record(m, '2020-01-10T00:00:00Z', 5), i % 3);
+    });
+    const whole = h.processor.snapshot().entries;
+    const partitionOf = (v: unknown) => (v as { partition: number }).partition;
+    const byKey = (a: readonly [string, unknown], b: readonly [string, unknown]) => (a[0] < b[0] ? -1 : 1);
+    for (const ps of [[0], [1, 2], [0, 1, 2], []]) {
+      const got = h.processor.partitionEntries(ps);
+      expect([...got].sort(byKey)).toEqual(whole.filter(([, v]) => ps.includes(partitionOf(v))));
+    }
+    const [key, value] = h.processor.partitionEntries([0]).find(([, v]) => v.kind === 'window')!;
+    (value as { totalBytes: number }).totalBytes = 999;
+    expect(h.processor.snapshotKey(key)).toMatchObject({ totalBytes: 5 });
+  });
+
   it('restore of a snapshot carries on counting', () => {
     const restored = UsageProcessor.restore(testProcessorConfig(), JSON.parse(JSON.stringify(v1Snapshot)));
     if (!restored.ok) throw restored.error;

@@ -26,7 +26,12 @@ function setup(opts: { minChanges?: number; intervalMs?: number } = {}) {
   })();
 }
 
-const state = (entries: [string, { partition: number; n?: number }][]) => ({ snapshot: () => ({ entries }) });
+const state = (entries: [string, { partition: number; n?: number }][]) => ({
+  partitionEntries: (ps: Iterable<number>) => {
+    const wanted = new Set(ps);
+    return entries.filter(([, v]) => wanted.has(v.partition));
+  },
+});
 const facts = async () => new Map([0, 1].map((p) => [p, { start: 0n, end: 1000n, deleteRetentionMs: 86_400_000 }]));
 
 describe('LocalSnapshots', () => {

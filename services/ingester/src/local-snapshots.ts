@@ -34,9 +34,9 @@ interface Coverage {
   lastEntries: number;
 }
 
-/** What the processor gives: its whole state as changelog entries (each value names its partition). */
+/** What the processor gives: the state of some partitions as changelog entries (each value names its partition). */
 export interface StateSource {
-  snapshot(): { entries: readonly (readonly [string, unknown])[] };
+  partitionEntries(partitions: Iterable<number>): readonly (readonly [string, unknown])[];
 }
 
 export interface SnapshotWriteStats {
@@ -183,7 +183,7 @@ export class LocalSnapshots {
     const t0 = performance.now();
     const wanted = new Set(partitions);
     const entries = new Map<number, (readonly [string, unknown])[]>(partitions.map((p) => [p, []]));
-    for (const e of state.snapshot().entries) {
+    for (const e of state.partitionEntries(partitions)) {
       const p = partitionOf(e[1]);
       if (p !== undefined && wanted.has(p)) entries.get(p)!.push(e);
     }
