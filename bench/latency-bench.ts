@@ -7,29 +7,15 @@
 // topic at a read_committed consumer. The importer's log times split it into: waiting to
 // be picked up, importing (until its transaction committed), and ingesting.
 //   npm run bench -- latency [recordsPerSecond=1000] [seconds=30]
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { build as buildHistogram, type Histogram } from "hdr-histogram-js";
-import {
-  agreementCodec,
-  formatZonedTimestamp,
-  type Agreement,
-} from "@mobilecs/domain";
-import { KafkaConsumer, KafkaProducer, ensureTopics } from "@mobilecs/platform";
-import { loadImporterConfig } from "../services/importer/src/config";
-import { loadIngesterConfig } from "../services/ingester/src/config";
-import {
-  Cleanup,
-  benchServers,
-  topicList,
-  topicNames,
-  serverEnv,
-  sleep,
-  startService,
-  uniqueName,
-  waitFor,
-} from "./support";
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build as buildHistogram, type Histogram } from 'hdr-histogram-js';
+import { agreementCodec, formatZonedTimestamp, type Agreement } from '@mobilecs/domain';
+import { KafkaConsumer, KafkaProducer, ensureTopics } from '@mobilecs/platform';
+import { loadImporterConfig } from '../services/importer/src/config';
+import { loadIngesterConfig } from '../services/ingester/src/config';
+import { Cleanup, benchServers, topicList, topicNames, serverEnv, sleep, startService, uniqueName, waitFor } from './support';
 
 export interface LatencyOptions {
   recordsPerSecond: number;
@@ -40,13 +26,7 @@ export interface LatencyOptions {
   partitions: number;
 }
 
-export const defaultLatencyOptions: LatencyOptions = {
-  recordsPerSecond: 1000,
-  recordsPerFile: 100,
-  seconds: 30,
-  warmupSeconds: 5,
-  partitions: 6,
-};
+export const defaultLatencyOptions: LatencyOptions = { recordsPerSecond: 1000, recordsPerFile: 100, seconds: 30, warmupSeconds: 5, partitions: 6 };
 
 export interface Percentiles {
   p50: number;
@@ -70,135 +50,62 @@ export interface LatencyResult {
   settings: Record<string, string | number>;
 }
 
-const ZONE = "Europe/Warsaw";
+const ZONE = 'Europe/Warsaw';
 const BACKGROUND = 100;
 export const TARGET_RECORDS = 10;
 export const TARGET_BYTES = 1000;
 
-export const histogram = (): Histogram =>
-  buildHistogram({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 600_000,
-    numberOfSignificantValueDigits: 3,
-  });
-export const percentiles = (h: Histogram): Percentiles => ({
-  p50: h.getValueAtPercentile(50),
-  p99: h.getValueAtPercentile(99),
-  max: h.maxValue,
-});
+export const histogram = (): Histogram => buildHistogram({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000, numberOfSignificantValueDigits: 3 });
+export const percentiles = (h: Histogram): Percentiles => ({ p50: h.getValueAtPercentile(50), p99: h.getValueAtPercentile(99), max: h.maxValue });
 
-export function agreement(
-  id: string,
-  msisdn: string,
-  maxBytes: number,
-): Agreement {
-  return {
-    id,
-    msisdn,
-    signedAt: Date.UTC(2019, 10, 1),
-    serviceStartAt: Date.UTC(2019, 11, 1),
-    billingPeriodTimeZone: ZONE,
-    maxBytesInBillingPeriod: BigInt(maxBytes),
-  };
+export function agreement(id: string, msisdn: string, maxBytes: number): Agreement {
+  return { id, msisdn, signedAt: Date.UTC(2019, 10, 1), serviceStartAt: Date.UTC(2019, 11, 1), billingPeriodTimeZone: ZONE, maxBytesInBillingPeriod: BigInt(maxBytes) };
 }
-export const targetMsisdn = (i: number) => `4872${String(i).padStart(7, "0")}`;
-export const targetId = (i: number) =>
-  `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
-export const backgroundMsisdn = (j: number) =>
-  `4873${String(j).padStart(7, "0")}`;
+export const targetMsisdn = (i: number) => `4872${String(i).padStart(7, '0')}`;
+export const targetId = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+export const backgroundMsisdn = (j: number) => `4873${String(j).padStart(7, '0')}`;
 
 /** File i: background records, with the target's TARGET_RECORDS spread over it, the last one on the last line. */
-export function fileText(
-  i: number,
-  records: number,
-  background = BACKGROUND,
-): string {
+export function fileText(i: number, records: number, background = BACKGROUND): string {
   const lines: string[] = [];
   const every = Math.floor(records / TARGET_RECORDS);
   const base = Date.UTC(2020, 0, 2) + i * 60_000;
   for (let n = 1; n <= records; n++) {
     const target = n % every === 0 && n / every <= TARGET_RECORDS;
-    const msisdn = target
-      ? targetMsisdn(i)
-      : backgroundMsisdn((i * records + n) % background);
+    const msisdn = target ? targetMsisdn(i) : backgroundMsisdn((i * records + n) % background);
     const at = formatZonedTimestamp(base + n * 100, ZONE);
-    lines.push(
-      `10000000-0000-4000-8000-${String(i).padStart(6, "0")}${String(n).padStart(6, "0")};${at};${msisdn};${target ? TARGET_BYTES : 1000}`,
-    );
+    lines.push(`10000000-0000-4000-8000-${String(i).padStart(6, '0')}${String(n).padStart(6, '0')};${at};${msisdn};${target ? TARGET_BYTES : 1000}`);
   }
-  return `${lines.join("\n")}\n`;
+  return `${lines.join('\n')}\n`;
 }
 
-export async function latencyBench(
-  opts: LatencyOptions = defaultLatencyOptions,
-): Promise<LatencyResult> {
-  if (opts.recordsPerFile < TARGET_RECORDS * 2)
-    throw new Error(`at least ${TARGET_RECORDS * 2} records per file`);
+export async function latencyBench(opts: LatencyOptions = defaultLatencyOptions): Promise<LatencyResult> {
+  if (opts.recordsPerFile < TARGET_RECORDS * 2) throw new Error(`at least ${TARGET_RECORDS * 2} records per file`);
   const servers = await benchServers();
   const cleanup = new Cleanup();
-  const tag = uniqueName("bench_latency");
+  const tag = uniqueName('bench_latency');
   const names = topicNames(tag);
-  const extra = {
-    progress: `${tag}.importer-progress`,
-    changelog: `${tag}.changelog`,
-  };
+  const extra = { progress: `${tag}.importer-progress`, changelog: `${tag}.changelog` };
   cleanup.topic(...topicList(names), ...Object.values(extra));
   cleanup.keyspace(tag);
-  const dir = mkdtempSync(join(tmpdir(), "mobilecs-latency-"));
+  const dir = mkdtempSync(join(tmpdir(), 'mobilecs-latency-'));
   cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
   const filesPerSecond = opts.recordsPerSecond / opts.recordsPerFile;
   const intervalMs = 1000 / filesPerSecond;
   const warmupFiles = Math.round(opts.warmupSeconds * filesPerSecond);
   const files = warmupFiles + Math.round(opts.seconds * filesPerSecond);
   try {
-    await ensureTopics(
-      servers.kafka,
-      {
-        names,
-        inputPartitions: opts.partitions,
-        outputPartitions: opts.partitions,
-        replicationFactor: 1,
-      },
-      [
-        {
-          topic: extra.progress,
-          partitions: 1,
-          replicationFactor: 1,
-          config: { "cleanup.policy": "compact" },
-        },
-        {
-          topic: extra.changelog,
-          partitions: opts.partitions,
-          replicationFactor: 1,
-          config: {
-            "cleanup.policy": "compact",
-            "max.message.bytes": "16777216",
-          },
-        },
-      ],
-    );
+    await ensureTopics(servers.kafka, { names, inputPartitions: opts.partitions, outputPartitions: opts.partitions, replicationFactor: 1 }, [
+      { topic: extra.progress, partitions: 1, replicationFactor: 1, config: { 'cleanup.policy': 'compact' } },
+      { topic: extra.changelog, partitions: opts.partitions, replicationFactor: 1, config: { 'cleanup.policy': 'compact', 'max.message.bytes': '16777216' } },
+    ]);
     // Targets reach their plan exactly on their last record; background subscribers never do.
     const agreements = [
-      ...Array.from({ length: files }, (_, i) =>
-        agreement(targetId(i), targetMsisdn(i), TARGET_RECORDS * TARGET_BYTES),
-      ),
-      ...Array.from({ length: BACKGROUND }, (_, j) =>
-        agreement(
-          `00000000-0000-4000-9000-${String(j).padStart(12, "0")}`,
-          backgroundMsisdn(j),
-          1e15,
-        ),
-      ),
+      ...Array.from({ length: files }, (_, i) => agreement(targetId(i), targetMsisdn(i), TARGET_RECORDS * TARGET_BYTES)),
+      ...Array.from({ length: BACKGROUND }, (_, j) => agreement(`00000000-0000-4000-9000-${String(j).padStart(12, '0')}`, backgroundMsisdn(j), 1e15)),
     ];
     const producer = await KafkaProducer.connect(servers.kafka);
-    await producer.send(
-      agreements.map((a) => ({
-        topic: names.agreements,
-        key: a.msisdn,
-        value: agreementCodec.encode(a),
-        timestamp: a.signedAt,
-      })),
-    );
+    await producer.send(agreements.map((a) => ({ topic: names.agreements, key: a.msisdn, value: agreementCodec.encode(a), timestamp: a.signedAt })));
     await producer.disconnect();
 
     const env = {
@@ -209,53 +116,28 @@ export async function latencyBench(
       TOPIC_DEAD_LETTERS: names.deadLetters,
       TOPIC_DATA_RECORDS_LATE: names.dataRecordsLate,
       TOPIC_PARTITIONS: String(opts.partitions),
-      HTTP_PORT: "0",
+      HTTP_PORT: '0',
     };
     const importer = cleanup.process(
-      startService("importer", {
-        ...env,
-        INCOMING_DATA_RECORDS_DIR: dir,
-        TOPIC_IMPORTER_PROGRESS: extra.progress,
-        IMPORTER_TRANSACTIONAL_ID: tag,
-      }),
+      startService('importer', { ...env, INCOMING_DATA_RECORDS_DIR: dir, TOPIC_IMPORTER_PROGRESS: extra.progress, IMPORTER_TRANSACTIONAL_ID: tag }),
     );
     const ingester = cleanup.process(
-      startService("ingester", {
-        ...env,
-        CASSANDRA_KEYSPACE: tag,
-        TOPIC_INGESTER_CHANGELOG: extra.changelog,
-        INGESTER_GROUP_ID: tag,
-        INGESTER_TRANSACTIONAL_ID_PREFIX: tag,
-      }),
+      startService('ingester', { ...env, CASSANDRA_KEYSPACE: tag, TOPIC_INGESTER_CHANGELOG: extra.changelog, INGESTER_GROUP_ID: tag, INGESTER_TRANSACTIONAL_ID_PREFIX: tag }),
     );
     const arrived = new Map<string, number>();
-    const consumer = await KafkaConsumer.connect(servers.kafka, {
-      groupId: `${tag}-reader`,
-      readCommitted: true,
-    });
+    const consumer = await KafkaConsumer.connect(servers.kafka, { groupId: `${tag}-reader`, readCommitted: true });
     cleanup.add(() => consumer.disconnect());
     await consumer.subscribe([names.dataRecordsAggregates]);
     await consumer.run({
       eachBatch: async (b) => {
         const now = Date.now();
         for (const m of b.messages) {
-          const v = JSON.parse(m.value?.toString() ?? "{}") as {
-            type?: string;
-            agreementId?: string;
-          };
-          if (
-            v.type === "DATA_PLAN_EXCEEDED" &&
-            v.agreementId &&
-            !arrived.has(v.agreementId)
-          )
-            arrived.set(v.agreementId, now);
+          const v = JSON.parse(m.value?.toString() ?? '{}') as { type?: string; agreementId?: string };
+          if (v.type === 'DATA_PLAN_EXCEEDED' && v.agreementId && !arrived.has(v.agreementId)) arrived.set(v.agreementId, now);
         }
       },
     });
-    await Promise.all([
-      importer.waitForLog(/"msg":"importer ready"/, 120_000),
-      ingester.waitForLog(/"msg":"ingester ready"/, 120_000),
-    ]);
+    await Promise.all([importer.waitForLog(/"msg":"importer ready"/, 120_000), ingester.waitForLog(/"msg":"ingester ready"/, 120_000)]);
 
     const landed: number[] = [];
     const t0 = Date.now() + 200;
@@ -266,14 +148,8 @@ export async function latencyBench(
       renameSync(tmp, join(dir, `lat_${i}.csv`));
       landed[i] = Date.now();
     }
-    const achieved =
-      ((files - 1) * opts.recordsPerFile) /
-      ((landed[files - 1]! - landed[0]!) / 1000);
-    await waitFor(
-      "the last alerts",
-      () => (arrived.size >= files ? true : undefined),
-      30_000,
-    ).catch(() => undefined);
+    const achieved = ((files - 1) * opts.recordsPerFile) / ((landed[files - 1]! - landed[0]!) / 1000);
+    await waitFor('the last alerts', () => (arrived.size >= files ? true : undefined), 30_000).catch(() => undefined);
 
     // The importer's own log times (same clock): when it started and finished each file.
     const logTime = (re: RegExp) => {
@@ -286,12 +162,7 @@ export async function latencyBench(
     };
     const started = logTime(/"msg":"importing lat_(\d+)\.csv"/);
     const imported = logTime(/"msg":"imported lat_(\d+)\.csv/);
-    const [total, pickup, importing, ingesting] = [
-      histogram(),
-      histogram(),
-      histogram(),
-      histogram(),
-    ];
+    const [total, pickup, importing, ingesting] = [histogram(), histogram(), histogram(), histogram()];
     let missing = 0;
     for (let i = warmupFiles; i < files; i++) {
       const alert = arrived.get(targetId(i));
@@ -306,7 +177,7 @@ export async function latencyBench(
       importing.recordValue(Math.max(1, d - s));
       ingesting.recordValue(Math.max(1, alert - d));
     }
-    await Promise.all([importer.kill("SIGTERM"), ingester.kill("SIGTERM")]);
+    await Promise.all([importer.kill('SIGTERM'), ingester.kill('SIGTERM')]);
     const importerConfig = loadImporterConfig({ ...process.env });
     const ingesterConfig = loadIngesterConfig({ ...process.env });
     return {
@@ -324,8 +195,7 @@ export async function latencyBench(
         IMPORTER_TRANSACTION_LINES: importerConfig.IMPORTER_TRANSACTION_LINES,
         INGESTER_IDLE_TIMEOUT_MS: ingesterConfig.INGESTER_IDLE_TIMEOUT_MS,
         INGESTER_TICK_MS: ingesterConfig.INGESTER_TICK_MS,
-        INGESTER_CASSANDRA_CONCURRENCY:
-          ingesterConfig.INGESTER_CASSANDRA_CONCURRENCY,
+        INGESTER_CASSANDRA_CONCURRENCY: ingesterConfig.INGESTER_CASSANDRA_CONCURRENCY,
         warmupSeconds: opts.warmupSeconds,
       },
     };

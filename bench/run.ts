@@ -11,98 +11,73 @@
 // npm run bench -- clients [rounds=3] [records=200000] [clients=kafkajs,confluent,platformatic]
 // Single benchmarks print one JSON line. MOBILECS_BENCH_CPU_PROF=<dir> runs the services
 // under `node --cpu-prof` (profiles written into <dir>).
-import { cassandraCeilingBench } from "./cassandra-ceiling";
-import { importerBench } from "./importer-bench";
-import { ingesterBench } from "./ingester-bench";
-import { kafkaCeilingBench } from "./kafka-ceiling";
-import { defaultLatencyOptions, latencyBench } from "./latency-bench";
-import { memoryBench } from "./memory-bench";
-import { restartBench } from "./restart-bench";
-import { scaleBench } from "./scale-bench";
-import { defaultSoakOptions, soakBench } from "./soak-bench";
-import { summariseProfile } from "./profile-summary";
-import { clientsBench } from "./clients/index";
-import { runSuite } from "./suite";
+import { cassandraCeilingBench } from './cassandra-ceiling';
+import { importerBench } from './importer-bench';
+import { ingesterBench } from './ingester-bench';
+import { kafkaCeilingBench } from './kafka-ceiling';
+import { defaultLatencyOptions, latencyBench } from './latency-bench';
+import { memoryBench } from './memory-bench';
+import { restartBench } from './restart-bench';
+import { scaleBench } from './scale-bench';
+import { defaultSoakOptions, soakBench } from './soak-bench';
+import { summariseProfile } from './profile-summary';
+import { clientsBench } from './clients/index';
+import { runSuite } from './suite';
 
 const [which, ...args] = process.argv.slice(2);
-const num = (i: number, d: number) =>
-  args[i] !== undefined ? Number(args[i]) : d;
+const num = (i: number, d: number) => (args[i] !== undefined ? Number(args[i]) : d);
 const print = (x: unknown) => console.log(JSON.stringify(x));
 
 switch (which) {
   case undefined:
     if (!(await runSuite())) process.exit(1);
     break;
-  case "importer":
+  case 'importer':
     print(await importerBench(num(0, 128)));
     break;
-  case "ingester":
-    print(
-      await ingesterBench(
-        num(0, 120),
-        num(1, 1),
-        num(2, 6),
-        (args[3] ?? "1,2,3").split(",").map(Number),
-      ),
-    );
+  case 'ingester':
+    print(await ingesterBench(num(0, 120), num(1, 1), num(2, 6), (args[3] ?? '1,2,3').split(',').map(Number)));
     break;
-  case "dedup":
+  case 'dedup':
     // Without copies, then with: the same subscribers, one instance each.
     print({
       withoutCopies: await ingesterBench(num(0, 120), 1, 6, [1]),
       withCopies: await ingesterBench(num(0, 120), 1, 6, [1], num(1, 10)),
     });
     break;
-  case "kafka":
+  case 'kafka':
     print(await kafkaCeilingBench());
     break;
-  case "cassandra":
+  case 'cassandra':
     print(await cassandraCeilingBench());
     break;
-  case "latency":
-    print(
-      await latencyBench({
-        ...defaultLatencyOptions,
-        recordsPerSecond: num(0, 1000),
-        seconds: num(1, 30),
-      }),
-    );
+  case 'latency':
+    print(await latencyBench({ ...defaultLatencyOptions, recordsPerSecond: num(0, 1000), seconds: num(1, 30) }));
     break;
-  case "memory":
+  case 'memory':
     print(await memoryBench(num(0, 100_000), num(1, 1000)));
     break;
-  case "restart":
+  case 'restart':
     print(await restartBench(num(0, 100_000), num(1, 2), num(2, 3)));
     break;
-  case "scale":
+  case 'scale':
     print(await scaleBench(num(0, 1_000_000), num(1, 6)));
     break;
-  case "soak": {
+  case 'soak': {
     // The samples are in bench/results/soak.json; the line printed is the summary.
-    const { samples: _samples, ...summary } = await soakBench({
-      ...defaultSoakOptions,
-      minutes: num(0, 10),
-      recordsPerSecond:
-        args[1] && args[1] !== "auto" ? Number(args[1]) : undefined,
-      share: num(2, 0.7),
-    });
+    const { samples: _samples, ...summary } = await soakBench({ ...defaultSoakOptions, minutes: num(0, 10), recordsPerSecond: args[1] && args[1] !== 'auto' ? Number(args[1]) : undefined, share: num(2, 0.7) });
     print(summary);
     break;
   }
-  case "profile":
-    if (!args[0])
-      throw new Error(
-        "usage: npm run bench -- profile <file.cpuprofile> [top]",
-      );
+  case 'profile':
+    if (!args[0]) throw new Error('usage: npm run bench -- profile <file.cpuprofile> [top]');
     console.log(summariseProfile(args[0], num(1, 25)));
     break;
-  case "clients":
+  case 'clients':
     print(await clientsBench(args));
     break;
   default:
-    console.error(
-      `unknown benchmark ${which}; available: (none = all), importer, ingester, dedup, kafka, cassandra, latency, memory, restart, scale, soak, profile, clients`,
-    );
+    console.error(`unknown benchmark ${which}; available: (none = all), importer, ingester, dedup, kafka, cassandra, latency, memory, restart, scale, soak, profile, clients`);
     process.exit(2);
 }
 process.exit(0);
