@@ -370,7 +370,7 @@ export async function soakBench(
       `${soakFiles} files of ${opts.recordsPerFile} records, one every ${intervalMs.toFixed(1)} ms`,
     );
     for (let k = 0; k < soakFiles; k++) {
-      await sleep(t0 + k * intervalMs - Date.now());
+      await sleep(Math.max(0, t0 + k * intervalMs - Date.now()));
       await drop();
       if (k > 0 && k % Math.round(60_000 / intervalMs) === 0)
         log(
