@@ -7,6 +7,7 @@
 // npm run bench -- restart [subscribers=100000] [rounds=2] [versions=3]
 // npm run bench -- scale [subscribers=1000000] [partitions=6]
 // npm run bench -- soak [minutes=10] [recordsPerSecond=auto] [share=0.7]   (writes bench/results/soak.json, docs/images/soak.svg)
+// npm run bench -- soak-chart   (docs/images/soak.svg drawn again from bench/results/soak.json)
 // npm run bench -- profile <file.cpuprofile> [top=25]
 // npm run bench -- clients [rounds=3] [records=200000] [clients=kafkajs,confluent,platformatic]
 // Single benchmarks print one JSON line. MOBILECS_BENCH_CPU_PROF=<dir> runs the services
@@ -19,7 +20,7 @@ import { defaultLatencyOptions, latencyBench } from './latency-bench';
 import { memoryBench } from './memory-bench';
 import { restartBench } from './restart-bench';
 import { scaleBench } from './scale-bench';
-import { defaultSoakOptions, soakBench } from './soak-bench';
+import { defaultSoakOptions, redrawSoakChart, soakBench } from './soak-bench';
 import { summariseProfile } from './profile-summary';
 import { clientsBench } from './clients/index';
 import { runSuite } from './suite';
@@ -69,6 +70,9 @@ switch (which) {
     print(summary);
     break;
   }
+  case 'soak-chart':
+    console.log(`written ${await redrawSoakChart()}`);
+    break;
   case 'profile':
     if (!args[0]) throw new Error('usage: npm run bench -- profile <file.cpuprofile> [top]');
     console.log(summariseProfile(args[0], num(1, 25)));
@@ -77,7 +81,7 @@ switch (which) {
     print(await clientsBench(args));
     break;
   default:
-    console.error(`unknown benchmark ${which}; available: (none = all), importer, ingester, dedup, kafka, cassandra, latency, memory, restart, scale, soak, profile, clients`);
+    console.error(`unknown benchmark ${which}; available: (none = all), importer, ingester, dedup, kafka, cassandra, latency, memory, restart, scale, soak, soak-chart, profile, clients`);
     process.exit(2);
 }
 process.exit(0);

@@ -12,18 +12,12 @@
 // A trickle of records (TRICKLE per second, January, existing subscribers) runs from the
 // end of the load to the end, so each instance always has input to commit.
 //   npm run bench -- scale [subscribers=1000000] [partitions=6]
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import {
-  agreementCodec,
-  importedRecordCodec,
-  toImportedRecord,
-  type Agreement,
-  type ImportedRecord,
-} from "@mobilecs/domain";
-import { KafkaProducer, ensureTopics } from "@mobilecs/platform";
-import { residentBytes } from "../infra/src/process-control";
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { agreementCodec, importedRecordCodec, toImportedRecord, type Agreement, type ImportedRecord } from '@mobilecs/domain';
+import { KafkaProducer, ensureTopics } from '@mobilecs/platform';
+import { residentBytes } from '../infra/src/process-control';
 import {
   Cleanup,
   MiB,
@@ -40,7 +34,7 @@ import {
   uniqueName,
   waitFor,
   type BenchService,
-} from "./support";
+} from './support';
 
 const TRICKLE = 200;
 const SEND_CHUNK = 10_000;
@@ -104,17 +98,17 @@ export interface ScaleResult {
 }
 
 const agreement = (i: number): Agreement => ({
-  id: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
-  msisdn: `4876${String(i).padStart(7, "0")}`,
+  id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+  msisdn: `4876${String(i).padStart(7, '0')}`,
   signedAt: Date.UTC(2019, 10, 1),
   serviceStartAt: Date.UTC(2019, 11, 1),
-  billingPeriodTimeZone: "Europe/Warsaw",
+  billingPeriodTimeZone: 'Europe/Warsaw',
   maxBytesInBillingPeriod: 5_368_709_120n,
 });
 /** Record n of subscriber i, in January 2020 (n orders them in event time). */
 const record = (i: number, n: number): ImportedRecord =>
   toImportedRecord({
-    externalId: `20000000-0000-4000-8000-${String(n).padStart(12, "0")}`,
+    externalId: `20000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
     recordedAt: Date.UTC(2020, 0, 2) + n,
     msisdn: agreement(i).msisdn,
     recordedBytes: 1000n,
@@ -129,10 +123,7 @@ interface Sample {
 /** Metrics of a running ingester, or undefined while it does not answer (busy or starting). */
 async function sample(port: number): Promise<Sample | undefined> {
   try {
-    const [matched, windows] = await Promise.all([
-      scrapeMetric(port, "ingester_records_matched_total"),
-      scrapeMetric(port, "ingester_windows_open"),
-    ]);
+    const [matched, windows] = await Promise.all([scrapeMetric(port, 'ingester_records_matched_total'), scrapeMetric(port, 'ingester_windows_open')]);
     return { at: performance.now(), matched, windows };
   } catch {
     return undefined;
@@ -143,10 +134,7 @@ async function sample(port: number): Promise<Sample | undefined> {
  * Records/s per tenth of the first pass (each of its records opens a window, so record
  * k·N/10 is where the state holds k·N/10 windows), from samples of the matched count.
  */
-export function slicesByWindows(
-  samples: readonly Sample[],
-  target: number,
-): ThroughputSlice[] {
+export function slicesByWindows(samples: readonly Sample[], target: number): ThroughputSlice[] {
   const at = (count: number) => samples.find((s) => s.matched >= count);
   const out: ThroughputSlice[] = [];
   for (let k = 0; k < 10; k++) {
@@ -156,44 +144,33 @@ export function slicesByWindows(
     out.push({
       windowsFrom: Math.round(a.matched),
       windowsTo: Math.round(b.matched),
-      recordsPerSecond: Math.round(
-        ((b.matched - a.matched) * 1000) / (b.at - a.at),
-      ),
+      recordsPerSecond: Math.round(((b.matched - a.matched) * 1000) / (b.at - a.at)),
     });
   }
   return out;
 }
 
 /** Resident memory and heap used right after full garbage collections. */
-async function settledMemory(
-  service: BenchService,
-  port: number,
-): Promise<{ rss: number; heap: number }> {
+async function settledMemory(service: BenchService, port: number): Promise<{ rss: number; heap: number }> {
   await service.collectGarbage();
   await service.collectGarbage();
   await sleep(500);
   return {
     rss: residentBytes(service.pid) ?? 0,
-    heap: await scrapeMetric(port, "nodejs_heap_size_used_bytes"),
+    heap: await scrapeMetric(port, 'nodejs_heap_size_used_bytes'),
   };
 }
 
-const logTime = (p: BenchService, msg: string, after = 0): number | undefined =>
-  logLines<{ time?: number }>(p.lines).find(
-    (l) => l.msg === msg && (l.time ?? 0) >= after,
-  )?.time;
+const logTime = (p: BenchService, msg: string, after = 0): number | undefined => logLines<{ time?: number }>(p.lines).find((l) => l.msg === msg && (l.time ?? 0) >= after)?.time;
 
-export async function scaleBench(
-  subscribers = 1_000_000,
-  partitions = 6,
-): Promise<ScaleResult> {
+export async function scaleBench(subscribers = 1_000_000, partitions = 6): Promise<ScaleResult> {
   const servers = await benchServers();
   const cleanup = new Cleanup();
-  const tag = uniqueName("bench_scale");
+  const tag = uniqueName('bench_scale');
   const names = topicNames(tag);
   cleanup.topic(...topicList(names), `${tag}.changelog`);
   cleanup.keyspace(tag);
-  const stateDir = await mkdtemp(join(tmpdir(), "bench-scale-state-"));
+  const stateDir = await mkdtemp(join(tmpdir(), 'bench-scale-state-'));
   cleanup.add(() => rm(stateDir, { recursive: true, force: true }));
   const log = (m: string) => console.error(`[scale] ${m}`);
   let trickle: NodeJS.Timeout | undefined;
@@ -219,47 +196,29 @@ export async function scaleBench(
       );
     const pass = async () => {
       for (let from = 0; from < subscribers; from += SEND_CHUNK)
-        await sendRecords(
-          Array.from(
-            { length: Math.min(SEND_CHUNK, subscribers - from) },
-            (_, k) => record(from + k, next++),
-          ),
-        );
+        await sendRecords(Array.from({ length: Math.min(SEND_CHUNK, subscribers - from) }, (_, k) => record(from + k, next++)));
     };
 
     const sessionTimeoutMs = 10_000;
     const env = {
       ...ingesterEnv(servers, names, tag, partitions),
-      INGESTER_TICK_MS: "250",
+      INGESTER_TICK_MS: '250',
       INGESTER_STATE_DIR: stateDir,
       // Snapshots at most a minute old once the state is steady (the default is 5 minutes).
-      INGESTER_SNAPSHOT_INTERVAL_MS: "60000",
+      INGESTER_SNAPSHOT_INTERVAL_MS: '60000',
       INGESTER_SESSION_TIMEOUT_MS: String(sessionTimeoutMs),
     };
-    const first = cleanup.process(
-      startService("ingester", env, { inspect: true }),
-    );
-    const port = await servicePort(first, "ingester");
-    await waitFor(
-      "partitions assigned",
-      () =>
-        logTime(first, "partitions assigned") !== undefined ? true : undefined,
-      120_000,
-      100,
-    );
+    const first = cleanup.process(startService('ingester', env, { inspect: true }));
+    const port = await servicePort(first, 'ingester');
+    await waitFor('partitions assigned', () => (logTime(first, 'partitions assigned') !== undefined ? true : undefined), 120_000, 100);
     await sleep(1000);
     const before = await settledMemory(first, port);
-    log(
-      `empty instance: heap ${round(before.heap / MiB, 1)} MiB, RSS ${round(before.rss / MiB, 1)} MiB; sending ${subscribers} agreements`,
-    );
+    log(`empty instance: heap ${round(before.heap / MiB, 1)} MiB, RSS ${round(before.rss / MiB, 1)} MiB; sending ${subscribers} agreements`);
 
     // Agreements: the instance reads them as they come (its records are still to come).
     const t0 = performance.now();
     for (let from = 0; from < subscribers; from += SEND_CHUNK) {
-      const as = Array.from(
-        { length: Math.min(SEND_CHUNK, subscribers - from) },
-        (_, k) => agreement(from + k),
-      );
+      const as = Array.from({ length: Math.min(SEND_CHUNK, subscribers - from) }, (_, k) => agreement(from + k));
       await producer.send(
         as.map((a) => ({
           topic: names.agreements,
@@ -272,17 +231,15 @@ export async function scaleBench(
     await waitFor(
       `${subscribers} agreements read`,
       async () =>
-        (await scrapeMetric(port, "ingester_messages_in_total", {
-          topic: "agreements",
+        (await scrapeMetric(port, 'ingester_messages_in_total', {
+          topic: 'agreements',
         }).catch(() => 0)) >= subscribers
           ? true
           : undefined,
       1_800_000,
       200,
     );
-    const agreementsPerSecond = Math.round(
-      (subscribers * 1000) / (performance.now() - t0),
-    );
+    const agreementsPerSecond = Math.round((subscribers * 1000) / (performance.now() - t0));
     log(`agreements: ${agreementsPerSecond}/s; first pass of records`);
 
     // First pass: sampled from before the first record is sent until every window is open.
@@ -300,9 +257,7 @@ export async function scaleBench(
       `${subscribers} windows`,
       () => {
         const s = samples.at(-1);
-        return s && s.matched >= subscribers && s.windows >= subscribers
-          ? true
-          : undefined;
+        return s && s.matched >= subscribers && s.windows >= subscribers ? true : undefined;
       },
       1_800_000,
       200,
@@ -310,23 +265,11 @@ export async function scaleBench(
     sampling = false;
     await sampler;
     const growing = slicesByWindows(samples, subscribers);
-    log(
-      `growing: ${growing.map((g) => g.recordsPerSecond).join(", ")} records/s; second pass`,
-    );
+    log(`growing: ${growing.map((g) => g.recordsPerSecond).join(', ')} records/s; second pass`);
     const t1 = performance.now();
     await pass();
-    await waitFor(
-      `${2 * subscribers} records`,
-      async () =>
-        ((await sample(port))?.matched ?? 0) >= 2 * subscribers
-          ? true
-          : undefined,
-      1_800_000,
-      200,
-    );
-    const fullStateRecordsPerSecond = Math.round(
-      (subscribers * 1000) / (performance.now() - t1),
-    );
+    await waitFor(`${2 * subscribers} records`, async () => (((await sample(port))?.matched ?? 0) >= 2 * subscribers ? true : undefined), 1_800_000, 200);
+    const fullStateRecordsPerSecond = Math.round((subscribers * 1000) / (performance.now() - t1));
     log(`full state: ${fullStateRecordsPerSecond} records/s`);
 
     // The trickle: input to commit from now on, also while instances restart.
@@ -334,9 +277,7 @@ export async function scaleBench(
     trickle = setInterval(() => {
       if (sending) return;
       sending = true;
-      const batch = Array.from({ length: TRICKLE / 5 }, () =>
-        record(Math.floor(Math.random() * subscribers), next++),
-      );
+      const batch = Array.from({ length: TRICKLE / 5 }, () => record(Math.floor(Math.random() * subscribers), next++));
       void sendRecords(batch).finally(() => (sending = false));
     }, 200);
 
@@ -353,19 +294,12 @@ export async function scaleBench(
     };
     // Partitions come due at different moments: the writes after the load until each partition has one.
     const written = await waitFor(
-      "a snapshot of every partition written after the load",
+      'a snapshot of every partition written after the load',
       () => {
-        const ws = logLines<Written>(first.lines).filter(
-          (l) =>
-            l.msg?.startsWith("local snapshots written") &&
-            (l.time ?? 0) > loaded,
-        );
-        const covered = new Set(
-          ws.flatMap((w) => (w.snapshots ?? []).map((x) => x.partition)),
-        );
+        const ws = logLines<Written>(first.lines).filter((l) => l.msg?.startsWith('local snapshots written') && (l.time ?? 0) > loaded);
+        const covered = new Set(ws.flatMap((w) => (w.snapshots ?? []).map((x) => x.partition)));
         if (covered.size < partitions) return undefined;
-        const sum = (f: (w: Written) => number | undefined) =>
-          ws.reduce((n, w) => n + (f(w) ?? 0), 0);
+        const sum = (f: (w: Written) => number | undefined) => ws.reduce((n, w) => n + (f(w) ?? 0), 0);
         return {
           writes: ws.length,
           entries: sum((w) => w.entries),
@@ -382,43 +316,31 @@ export async function scaleBench(
     const after = await settledMemory(first, port);
     log(`heap ${round(after.heap / MiB, 1)} MiB, RSS ${round(after.rss / MiB, 1)} MiB`);
     await sleep(5000);
-    log(
-      `snapshot: ${written.entries} entries, ${written.bytes} bytes; SIGKILL`,
-    );
+    log(`snapshot: ${written.entries} entries, ${written.bytes} bytes; SIGKILL`);
 
     // 3: SIGKILL, then a new process in its place.
     const killedAt = Date.now();
-    await first.kill("SIGKILL");
+    await first.kill('SIGKILL');
     const startedAt = Date.now();
-    const restarted = cleanup.process(startService("ingester", env));
-    const rPort = await servicePort(restarted, "ingester");
+    const restarted = cleanup.process(startService('ingester', env));
+    const rPort = await servicePort(restarted, 'ingester');
     const firstCommitAt = await firstCommitTime(rPort);
-    await waitFor(
-      "every partition restored",
-      () => logTime(restarted, "every assigned partition restored"),
-      600_000,
-      50,
-    );
+    await waitFor('every partition restored', () => logTime(restarted, 'every assigned partition restored'), 600_000, 50);
     const rLines = logLines<{
       time?: number;
       records?: number;
       fromSnapshots?: number;
       ms?: number;
     }>(restarted.lines);
-    const restores = rLines.filter(
-      (l) => l.msg === "state restored from the changelog",
-    );
+    const restores = rLines.filter((l) => l.msg === 'state restored from the changelog');
     const sigkill = {
       sessionTimeoutMs,
       killToStartMs: startedAt - killedAt,
-      startToAssignedMs:
-        (logTime(restarted, "partitions assigned") ?? Number.NaN) - startedAt,
+      startToAssignedMs: (logTime(restarted, 'partitions assigned') ?? Number.NaN) - startedAt,
       startToFirstCommitMs: firstCommitAt - startedAt,
-      startToAllRestoredMs:
-        logTime(restarted, "every assigned partition restored")! - startedAt,
+      startToAllRestoredMs: logTime(restarted, 'every assigned partition restored')! - startedAt,
       killToFirstCommitMs: firstCommitAt - killedAt,
-      killToAllRestoredMs:
-        logTime(restarted, "every assigned partition restored")! - killedAt,
+      killToAllRestoredMs: logTime(restarted, 'every assigned partition restored')! - killedAt,
       restorePassesMs: restores.map((l) => l.ms ?? Number.NaN),
       fromSnapshots: restores.reduce((n, l) => n + (l.fromSnapshots ?? 0), 0),
       fromChangelog: restores.reduce((n, l) => n + (l.records ?? 0), 0),
@@ -427,32 +349,20 @@ export async function scaleBench(
 
     // 4: a second instance takes over half the partitions (no snapshots of its own).
     const takeoverAt = Date.now();
-    const second = cleanup.process(
-      startService("ingester", { ...env, INGESTER_STATE_DIR: "" }),
-    );
-    const sPort = await servicePort(second, "ingester");
+    const second = cleanup.process(startService('ingester', { ...env, INGESTER_STATE_DIR: '' }));
+    const sPort = await servicePort(second, 'ingester');
     const secondCommit = await firstCommitTime(sPort);
-    await waitFor(
-      "every partition of the second instance restored",
-      () => logTime(second, "every assigned partition restored"),
-      600_000,
-      50,
-    );
-    const sRestores = logLines<{ partitions?: number[]; records?: number }>(
-      second.lines,
-    ).filter((l) => l.msg === "state restored from the changelog");
+    await waitFor('every partition of the second instance restored', () => logTime(second, 'every assigned partition restored'), 600_000, 50);
+    const sRestores = logLines<{ partitions?: number[]; records?: number }>(second.lines).filter((l) => l.msg === 'state restored from the changelog');
     const takeover = {
       startToFirstCommitMs: secondCommit - takeoverAt,
-      startToAllRestoredMs:
-        logTime(second, "every assigned partition restored")! - takeoverAt,
-      partitionsTaken: sRestores
-        .flatMap((l) => l.partitions ?? [])
-        .sort((a, b) => a - b),
+      startToAllRestoredMs: logTime(second, 'every assigned partition restored')! - takeoverAt,
+      partitionsTaken: sRestores.flatMap((l) => l.partitions ?? []).sort((a, b) => a - b),
       fromChangelog: sRestores.reduce((n, l) => n + (l.records ?? 0), 0),
     };
     log(`takeover: ${JSON.stringify(takeover)}`);
     clearInterval(trickle);
-    await Promise.all([restarted.kill("SIGTERM"), second.kill("SIGTERM")]);
+    await Promise.all([restarted.kill('SIGTERM'), second.kill('SIGTERM')]);
     return {
       subscribers,
       partitions,
@@ -462,12 +372,8 @@ export async function scaleBench(
         rssMiB: round(after.rss / MiB, 1),
         baselineHeapMiB: round(before.heap / MiB, 1),
         heapMiB: round(after.heap / MiB, 1),
-        rssBytesPerSubscriber: Math.round(
-          (after.rss - before.rss) / subscribers,
-        ),
-        heapBytesPerSubscriber: Math.round(
-          (after.heap - before.heap) / subscribers,
-        ),
+        rssBytesPerSubscriber: Math.round((after.rss - before.rss) / subscribers),
+        heapBytesPerSubscriber: Math.round((after.heap - before.heap) / subscribers),
       },
       snapshot: {
         writes: written.writes,
@@ -487,16 +393,5 @@ export async function scaleBench(
 
 /** When an instance first committed: its metrics polled 20 ms apart (the wall clock of the first poll that saw it). */
 function firstCommitTime(port: number): Promise<number> {
-  return waitFor(
-    "a commit",
-    async () =>
-      (await scrapeMetric(
-        port,
-        "ingester_transaction_commit_seconds_count",
-      ).catch(() => 0)) >= 1
-        ? Date.now()
-        : undefined,
-    600_000,
-    20,
-  );
+  return waitFor('a commit', async () => ((await scrapeMetric(port, 'ingester_transaction_commit_seconds_count').catch(() => 0)) >= 1 ? Date.now() : undefined), 600_000, 20);
 }

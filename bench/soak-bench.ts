@@ -9,55 +9,19 @@
 // pauses (prom-client's nodejs_gc_duration_seconds). Written: bench/results/soak.json and
 // docs/images/soak.svg (four panels over time).
 //   npm run bench -- soak [minutes=10] [recordsPerSecond=auto] [share=0.7]
-import {
-  mkdtempSync,
-  mkdirSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { markdownTable } from "markdown-table";
-import { agreementCodec } from "@mobilecs/domain";
-import { KafkaConsumer, KafkaProducer, ensureTopics } from "@mobilecs/platform";
-import { repoRoot } from "../infra/src/paths";
-import { residentBytes } from "../infra/src/process-control";
-import { sumSamples } from "../test/support/prometheus-text";
-import {
-  TARGET_BYTES,
-  TARGET_RECORDS,
-  agreement,
-  backgroundMsisdn,
-  fileText,
-  histogram,
-  percentiles,
-  targetId,
-  targetMsisdn,
-  type Percentiles,
-} from "./latency-bench";
-import {
-  linearSlope,
-  perMinute,
-  renderSoakSvg,
-  type MinuteRow,
-  type SoakSample,
-} from "./soak-report";
-import { machine } from "./suite";
-import {
-  Cleanup,
-  benchServers,
-  cpuSeconds,
-  round,
-  serverEnv,
-  sleep,
-  startService,
-  topicList,
-  topicNames,
-  uniqueName,
-  waitFor,
-  type BenchService,
-} from "./support";
+import { mkdtempSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { markdownTable } from 'markdown-table';
+import { agreementCodec } from '@mobilecs/domain';
+import { KafkaConsumer, KafkaProducer, ensureTopics } from '@mobilecs/platform';
+import { repoRoot } from '../infra/src/paths';
+import { residentBytes } from '../infra/src/process-control';
+import { sumSamples } from '../test/support/prometheus-text';
+import { TARGET_BYTES, TARGET_RECORDS, agreement, backgroundMsisdn, fileText, histogram, percentiles, targetId, targetMsisdn, type Percentiles } from './latency-bench';
+import { linearSlope, perMinute, renderSoakSvg, type MinuteRow, type SoakSample } from './soak-report';
+import { machine } from './suite';
+import { Cleanup, benchServers, cpuSeconds, round, serverEnv, sleep, startService, topicList, topicNames, uniqueName, waitFor, type BenchService } from './support';
 
 export interface SoakOptions {
   minutes: number;
@@ -120,16 +84,16 @@ async function serviceSample(
   try {
     const text = await scrape(port);
     const gcBuckets: Record<string, number> = {};
-    for (const le of ["0.001", "0.01", "0.1", "1", "2", "5"])
-      gcBuckets[le] = sumSamples(text, "nodejs_gc_duration_seconds_bucket", {
+    for (const le of ['0.001', '0.01', '0.1', '1', '2', '5'])
+      gcBuckets[le] = sumSamples(text, 'nodejs_gc_duration_seconds_bucket', {
         le,
       });
     return {
       count: sumSamples(text, counter),
-      heap: sumSamples(text, "nodejs_heap_size_used_bytes"),
+      heap: sumSamples(text, 'nodejs_heap_size_used_bytes'),
       rss: residentBytes(p.pid) ?? 0,
-      gcSeconds: sumSamples(text, "nodejs_gc_duration_seconds_sum"),
-      gcCount: sumSamples(text, "nodejs_gc_duration_seconds_count"),
+      gcSeconds: sumSamples(text, 'nodejs_gc_duration_seconds_sum'),
+      gcCount: sumSamples(text, 'nodejs_gc_duration_seconds_count'),
       gcBuckets,
       cpu: cpuSeconds(p.pid),
     };
@@ -143,12 +107,10 @@ async function portOf(p: BenchService, name: string): Promise<number> {
   return Number(/"port":(\d+)/.exec(line)![1]);
 }
 
-export async function soakBench(
-  opts: SoakOptions = defaultSoakOptions,
-): Promise<SoakResult> {
+export async function soakBench(opts: SoakOptions = defaultSoakOptions): Promise<SoakResult> {
   const servers = await benchServers();
   const cleanup = new Cleanup();
-  const tag = uniqueName("bench_soak");
+  const tag = uniqueName('bench_soak');
   const names = topicNames(tag);
   const extra = {
     progress: `${tag}.importer-progress`,
@@ -156,7 +118,7 @@ export async function soakBench(
   };
   cleanup.topic(...topicList(names), ...Object.values(extra));
   cleanup.keyspace(tag);
-  const dir = mkdtempSync(join(tmpdir(), "mobilecs-soak-"));
+  const dir = mkdtempSync(join(tmpdir(), 'mobilecs-soak-'));
   cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
   const log = (m: string) => console.error(`[soak] ${m}`);
   try {
@@ -173,15 +135,15 @@ export async function soakBench(
           topic: extra.progress,
           partitions: 1,
           replicationFactor: 1,
-          config: { "cleanup.policy": "compact" },
+          config: { 'cleanup.policy': 'compact' },
         },
         {
           topic: extra.changelog,
           partitions: opts.partitions,
           replicationFactor: 1,
           config: {
-            "cleanup.policy": "compact",
-            "max.message.bytes": "16777216",
+            'cleanup.policy': 'compact',
+            'max.message.bytes': '16777216',
           },
         },
       ],
@@ -200,11 +162,7 @@ export async function soakBench(
     for (let j = 0; j < opts.background; j += 10_000) {
       await send(
         Array.from({ length: Math.min(10_000, opts.background - j) }, (_, k) =>
-          agreement(
-            `00000000-0000-4000-9000-${String(j + k).padStart(12, "0")}`,
-            backgroundMsisdn(j + k),
-            1e15,
-          ),
+          agreement(`00000000-0000-4000-9000-${String(j + k).padStart(12, '0')}`, backgroundMsisdn(j + k), 1e15),
         ),
       );
     }
@@ -212,15 +170,7 @@ export async function soakBench(
     let targetsSent = 0;
     const ensureTargets = async (upTo: number) => {
       while (targetsSent <= upTo + 200) {
-        await send(
-          Array.from({ length: 1000 }, (_, k) =>
-            agreement(
-              targetId(targetsSent + k),
-              targetMsisdn(targetsSent + k),
-              TARGET_RECORDS * TARGET_BYTES,
-            ),
-          ),
-        );
+        await send(Array.from({ length: 1000 }, (_, k) => agreement(targetId(targetsSent + k), targetMsisdn(targetsSent + k), TARGET_RECORDS * TARGET_BYTES)));
         targetsSent += 1000;
       }
     };
@@ -234,10 +184,10 @@ export async function soakBench(
       TOPIC_DEAD_LETTERS: names.deadLetters,
       TOPIC_DATA_RECORDS_LATE: names.dataRecordsLate,
       TOPIC_PARTITIONS: String(opts.partitions),
-      HTTP_PORT: "0",
+      HTTP_PORT: '0',
     };
     const importer = cleanup.process(
-      startService("importer", {
+      startService('importer', {
         ...env,
         INCOMING_DATA_RECORDS_DIR: dir,
         TOPIC_IMPORTER_PROGRESS: extra.progress,
@@ -245,7 +195,7 @@ export async function soakBench(
       }),
     );
     const ingester = cleanup.process(
-      startService("ingester", {
+      startService('ingester', {
         ...env,
         CASSANDRA_KEYSPACE: tag,
         TOPIC_INGESTER_CHANGELOG: extra.changelog,
@@ -264,23 +214,15 @@ export async function soakBench(
       eachBatch: async (b) => {
         const now = Date.now();
         for (const m of b.messages) {
-          const v = JSON.parse(m.value?.toString() ?? "{}") as {
+          const v = JSON.parse(m.value?.toString() ?? '{}') as {
             type?: string;
             agreementId?: string;
           };
-          if (
-            v.type === "DATA_PLAN_EXCEEDED" &&
-            v.agreementId &&
-            !arrived.has(v.agreementId)
-          )
-            arrived.set(v.agreementId, now);
+          if (v.type === 'DATA_PLAN_EXCEEDED' && v.agreementId && !arrived.has(v.agreementId)) arrived.set(v.agreementId, now);
         }
       },
     });
-    const [importerPort, ingesterPort] = await Promise.all([
-      portOf(importer, "importer"),
-      portOf(ingester, "ingester"),
-    ]);
+    const [importerPort, ingesterPort] = await Promise.all([portOf(importer, 'importer'), portOf(ingester, 'ingester')]);
     let nextFile = 0;
     const landed: number[] = [];
     const drop = async () => {
@@ -291,8 +233,7 @@ export async function soakBench(
       renameSync(tmp, join(dir, `soak_${i}.csv`));
       landed[i] = Date.now();
     };
-    const matched = async () =>
-      sumSamples(await scrape(ingesterPort), "ingester_records_matched_total");
+    const matched = async () => sumSamples(await scrape(ingesterPort), 'ingester_records_matched_total');
 
     // 1. The maximum: files as fast as the importer takes them (at most 4 waiting), the
     //    ingester's committed records/s over the calibration's second half.
@@ -304,29 +245,16 @@ export async function soakBench(
       const half = Date.now() + (opts.calibrateSeconds * 1000) / 2;
       let mark: { at: number; n: number } | undefined;
       while (Date.now() < end) {
-        const queued = sumSamples(
-          await scrape(importerPort),
-          "importer_files_queued",
-        );
+        const queued = sumSamples(await scrape(importerPort), 'importer_files_queued');
         if (queued < 4) await drop();
         else await sleep(20);
-        if (!mark && Date.now() >= half)
-          mark = { at: Date.now(), n: await matched() };
+        if (!mark && Date.now() >= half) mark = { at: Date.now(), n: await matched() };
       }
-      measuredMax = Math.round(
-        (((await matched()) - mark!.n) * 1000) / (Date.now() - mark!.at),
-      );
+      measuredMax = Math.round((((await matched()) - mark!.n) * 1000) / (Date.now() - mark!.at));
       rate = Math.round(measuredMax * opts.share);
       const sent = nextFile * opts.recordsPerFile;
-      log(
-        `maximum ${measuredMax} records/s; soak at ${rate}; draining the backlog`,
-      );
-      await waitFor(
-        "the backlog drained",
-        async () => ((await matched()) >= sent ? true : undefined),
-        600_000,
-        500,
-      );
+      log(`maximum ${measuredMax} records/s; soak at ${rate}; draining the backlog`);
+      await waitFor('the backlog drained', async () => ((await matched()) >= sent ? true : undefined), 600_000, 500);
     }
     const firstSoakFile = nextFile;
 
@@ -338,16 +266,8 @@ export async function soakBench(
     const sampler = (async () => {
       while (sampling) {
         const [imp, ing] = await Promise.all([
-          serviceSample(
-            importer,
-            importerPort,
-            "importer_records_published_total",
-          ),
-          serviceSample(
-            ingester,
-            ingesterPort,
-            "ingester_records_matched_total",
-          ),
+          serviceSample(importer, importerPort, 'importer_records_published_total'),
+          serviceSample(ingester, ingesterPort, 'ingester_records_matched_total'),
         ]);
         if (imp && ing) {
           if (samples.length === 0)
@@ -366,24 +286,14 @@ export async function soakBench(
     })();
     const intervalMs = (1000 * opts.recordsPerFile) / rate;
     const soakFiles = Math.round((opts.minutes * 60_000) / intervalMs);
-    log(
-      `${soakFiles} files of ${opts.recordsPerFile} records, one every ${intervalMs.toFixed(1)} ms`,
-    );
+    log(`${soakFiles} files of ${opts.recordsPerFile} records, one every ${intervalMs.toFixed(1)} ms`);
     for (let k = 0; k < soakFiles; k++) {
       await sleep(Math.max(0, t0 + k * intervalMs - Date.now()));
       await drop();
-      if (k > 0 && k % Math.round(60_000 / intervalMs) === 0)
-        log(
-          `minute ${Math.round((Date.now() - t0) / 60_000)}: ${arrived.size} alerts so far`,
-        );
+      if (k > 0 && k % Math.round(60_000 / intervalMs) === 0) log(`minute ${Math.round((Date.now() - t0) / 60_000)}: ${arrived.size} alerts so far`);
     }
     const soakEnd = Date.now();
-    await waitFor(
-      "the last alerts",
-      () => (arrived.size >= nextFile ? true : undefined),
-      60_000,
-      200,
-    ).catch(() => undefined);
+    await waitFor('the last alerts', () => (arrived.size >= nextFile ? true : undefined), 60_000, 200).catch(() => undefined);
     sampling = false;
     await sampler;
     const cpu = {
@@ -391,40 +301,26 @@ export async function soakBench(
       ingester: samples.at(-1)!.ingester.cpu - samples[0]!.ingester.cpu,
     };
     const records = samples.at(-1)!.ingester.count - baseCount.ingester;
-    await Promise.all([importer.kill("SIGTERM"), ingester.kill("SIGTERM")]);
+    await Promise.all([importer.kill('SIGTERM'), ingester.kill('SIGTERM')]);
 
     // Per minute of the soak: files by the minute they landed.
-    const files = Array.from(
-      { length: nextFile - firstSoakFile },
-      (_, k) => firstSoakFile + k,
-    ).map((i) => ({
+    const files = Array.from({ length: nextFile - firstSoakFile }, (_, k) => firstSoakFile + k).map((i) => ({
       at: (landed[i]! - t0) / 1000,
-      latencyMs: arrived.has(targetId(i))
-        ? arrived.get(targetId(i))! - landed[i]!
-        : null,
+      latencyMs: arrived.has(targetId(i)) ? arrived.get(targetId(i))! - landed[i]! : null,
     }));
     const minutes = perMinute(samples, files, opts.minutes);
     const all = histogram();
-    for (const f of files)
-      if (f.latencyMs !== null) all.recordValue(Math.max(1, f.latencyMs));
+    for (const f of files) if (f.latencyMs !== null) all.recordValue(Math.max(1, f.latencyMs));
     const secondHalf = minutes.slice(Math.floor(minutes.length / 2));
     const result: SoakResult = {
       measuredMaxRecordsPerSecond: measuredMax,
       recordsPerSecond: rate,
-      achievedRecordsPerSecond: Math.round(
-        (soakFiles * opts.recordsPerFile * 1000) / (soakEnd - t0),
-      ),
+      achievedRecordsPerSecond: Math.round((soakFiles * opts.recordsPerFile * 1000) / (soakEnd - t0)),
       minutes,
       fileToAlertMs: percentiles(all),
       alertsMissing: files.filter((f) => f.latencyMs === null).length,
-      ingesterHeapSlopeMiBPerMinute: round(
-        linearSlope(secondHalf.map((m) => [m.minute, m.ingesterHeapMiB.min])),
-        2,
-      ),
-      importerHeapSlopeMiBPerMinute: round(
-        linearSlope(secondHalf.map((m) => [m.minute, m.importerHeapMiB.min])),
-        2,
-      ),
+      ingesterHeapSlopeMiBPerMinute: round(linearSlope(secondHalf.map((m) => [m.minute, m.ingesterHeapMiB.min])), 2),
+      importerHeapSlopeMiBPerMinute: round(linearSlope(secondHalf.map((m) => [m.minute, m.importerHeapMiB.min])), 2),
       cpuSecondsPerRecord: {
         importer: cpu.importer / Math.max(1, records),
         ingester: cpu.ingester / Math.max(1, records),
@@ -432,33 +328,19 @@ export async function soakBench(
       samples,
     };
     const machineInfo = await machine();
-    mkdirSync(join(repoRoot, "bench", "results"), { recursive: true });
+    mkdirSync(join(repoRoot, 'bench', 'results'), { recursive: true });
     writeFileSync(
-      join(repoRoot, "bench", "results", "soak.json"),
+      join(repoRoot, 'bench', 'results', 'soak.json'),
       `${JSON.stringify({ at: new Date().toISOString(), machine: machineInfo, options: opts, ...result }, null, 2)}\n`,
     );
-    mkdirSync(join(repoRoot, "docs", "images"), { recursive: true });
+    mkdirSync(join(repoRoot, 'docs', 'images'), { recursive: true });
     writeFileSync(
-      join(repoRoot, "docs", "images", "soak.svg"),
-      await renderSoakSvg(
-        result,
-        `${opts.minutes}-minute soak at ${rate} records/s (${Math.round(opts.share * 100)} % of ${measuredMax ?? "?"} measured), ${machineInfo.cpuModel}, ${machineInfo.cores} cores`,
-      ),
+      join(repoRoot, 'docs', 'images', 'soak.svg'),
+      await renderSoakSvg(result, soakTitle(opts, result, machineInfo)),
     );
     console.error(
       markdownTable([
-        [
-          "minute",
-          "records/s",
-          "files",
-          "p50 ms",
-          "p99 ms",
-          "max ms",
-          "missing",
-          "ingester heap MiB",
-          "importer heap MiB",
-          "GC pause ms (ingester / importer)",
-        ],
+        ['minute', 'records/s', 'files', 'p50 ms', 'p99 ms', 'max ms', 'missing', 'ingester heap MiB', 'importer heap MiB', 'GC pause ms (ingester / importer)'],
         ...minutes.map((m) => [
           String(m.minute),
           String(m.recordsPerSecond),
@@ -473,9 +355,23 @@ export async function soakBench(
         ]),
       ]),
     );
-    console.error("written: bench/results/soak.json, docs/images/soak.svg");
+    console.error('written: bench/results/soak.json, docs/images/soak.svg');
     return result;
   } finally {
     await cleanup.run(servers);
   }
+}
+
+const SOAK_JSON = join(repoRoot, 'bench', 'results', 'soak.json');
+const SOAK_SVG = join(repoRoot, 'docs', 'images', 'soak.svg');
+
+function soakTitle(opts: SoakOptions, r: Pick<SoakResult, 'recordsPerSecond' | 'measuredMaxRecordsPerSecond'>, m: { cpuModel: string; cores: number; node: string }): string {
+  return `${opts.minutes}-minute soak at ${r.recordsPerSecond} records/s (${Math.round(opts.share * 100)} % of ${r.measuredMaxRecordsPerSecond ?? '?'} measured), ${m.cpuModel}, ${m.cores} cores, Node ${m.node}`;
+}
+
+/** Draws docs/images/soak.svg again from bench/results/soak.json (a chart change without a new 10-minute run). */
+export async function redrawSoakChart(): Promise<string> {
+  const saved = JSON.parse(readFileSync(SOAK_JSON, 'utf8')) as SoakResult & { options: SoakOptions; machine: { cpuModel: string; cores: number; node: string } };
+  writeFileSync(SOAK_SVG, await renderSoakSvg(saved, soakTitle(saved.options, saved, saved.machine)));
+  return SOAK_SVG;
 }

@@ -1,8 +1,8 @@
 // What the soak benchmark reports, from its samples: per-minute rows, the heap trend and
 // the chart (vega-lite rendered to SVG without a browser). Pure but for the rendering.
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
-import { build as buildHistogram } from "hdr-histogram-js";
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { build as buildHistogram } from 'hdr-histogram-js';
 
 export interface ServiceSample {
   /** The service's own counter: records published (importer) / matched (ingester). */
@@ -55,11 +55,7 @@ function at(samples: readonly SoakSample[], t: number): SoakSample {
 }
 
 /** Rows per minute of the soak (minute m covers seconds [60(m−1), 60m)). */
-export function perMinute(
-  samples: readonly SoakSample[],
-  files: readonly SoakFile[],
-  minutes: number,
-): MinuteRow[] {
+export function perMinute(samples: readonly SoakSample[], files: readonly SoakFile[], minutes: number): MinuteRow[] {
   if (samples.length === 0) return [];
   const rows: MinuteRow[] = [];
   for (let m = 1; m <= minutes; m++) {
@@ -79,8 +75,7 @@ export function perMinute(
       highestTrackableValue: 600_000,
       numberOfSignificantValueDigits: 3,
     });
-    for (const f of mine)
-      if (f.latencyMs !== null) h.recordValue(Math.max(1, f.latencyMs));
+    for (const f of mine) if (f.latencyMs !== null) h.recordValue(Math.max(1, f.latencyMs));
     const pauses = to.ingester.gcCount - from.ingester.gcCount;
     const bucket =
       pauses === 0
@@ -88,20 +83,10 @@ export function perMinute(
         : (Object.keys(to.ingester.gcBuckets)
             .map(Number)
             .sort((a, b) => a - b)
-            .find(
-              (le) =>
-                to.ingester.gcBuckets[String(le)]! -
-                  (from.ingester.gcBuckets[String(le)] ?? 0) >=
-                pauses,
-            ) ?? Number.POSITIVE_INFINITY);
+            .find((le) => to.ingester.gcBuckets[String(le)]! - (from.ingester.gcBuckets[String(le)] ?? 0) >= pauses) ?? Number.POSITIVE_INFINITY);
     rows.push({
       minute: m,
-      recordsPerSecond:
-        to.t > from.t
-          ? Math.round(
-              (to.ingester.count - from.ingester.count) / (to.t - from.t),
-            )
-          : 0,
+      recordsPerSecond: to.t > from.t ? Math.round((to.ingester.count - from.ingester.count) / (to.t - from.t)) : 0,
       files: mine.length,
       alertsMissing: mine.filter((f) => f.latencyMs === null).length,
       fileToAlertMs: h.totalCount
@@ -113,12 +98,8 @@ export function perMinute(
         : { p50: Number.NaN, p99: Number.NaN, max: Number.NaN },
       ingesterHeapMiB: heap((s) => s.ingester.heap),
       importerHeapMiB: heap((s) => s.importer.heap),
-      ingesterGcPauseMs: Math.round(
-        (to.ingester.gcSeconds - from.ingester.gcSeconds) * 1000,
-      ),
-      importerGcPauseMs: Math.round(
-        (to.importer.gcSeconds - from.importer.gcSeconds) * 1000,
-      ),
+      ingesterGcPauseMs: Math.round((to.ingester.gcSeconds - from.ingester.gcSeconds) * 1000),
+      importerGcPauseMs: Math.round((to.importer.gcSeconds - from.importer.gcSeconds) * 1000),
       ingesterLongestGcBucketS: bucket,
     });
   }
@@ -126,27 +107,18 @@ export function perMinute(
 }
 
 /** Least-squares slope of y over x (0 with fewer than two points). */
-export function linearSlope(
-  points: readonly (readonly [number, number])[],
-): number {
-  const ps = points.filter(
-    ([x, y]) => Number.isFinite(x) && Number.isFinite(y),
-  );
+export function linearSlope(points: readonly (readonly [number, number])[]): number {
+  const ps = points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   if (ps.length < 2) return 0;
   const n = ps.length;
   const mx = ps.reduce((a, [x]) => a + x, 0) / n;
   const my = ps.reduce((a, [, y]) => a + y, 0) / n;
   const sxx = ps.reduce((a, [x]) => a + (x - mx) ** 2, 0);
-  return sxx === 0
-    ? 0
-    : ps.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / sxx;
+  return sxx === 0 ? 0 : ps.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / sxx;
 }
 
 /** The chart's data: records/s between samples, heap over time, latency and GC per minute. */
-export function chartData(
-  samples: readonly SoakSample[],
-  minutes: readonly MinuteRow[],
-) {
+export function chartData(samples: readonly SoakSample[], minutes: readonly MinuteRow[]) {
   const rate: { t: number; series: string; value: number }[] = [];
   for (let i = 1; i < samples.length; i++) {
     const a = samples[i - 1]!;
@@ -155,28 +127,28 @@ export function chartData(
     if (dt <= 0) continue;
     rate.push({
       t: b.t / 60,
-      series: "ingester (matched)",
+      series: 'ingester (matched)',
       value: Math.round((b.ingester.count - a.ingester.count) / dt),
     });
     rate.push({
       t: b.t / 60,
-      series: "importer (published)",
+      series: 'importer (published)',
       value: Math.round((b.importer.count - a.importer.count) / dt),
     });
   }
   const heap = samples.flatMap((s) => [
-    { t: s.t / 60, series: "ingester", value: r1(s.ingester.heap / MiB) },
-    { t: s.t / 60, series: "importer", value: r1(s.importer.heap / MiB) },
+    { t: s.t / 60, series: 'ingester', value: r1(s.ingester.heap / MiB) },
+    { t: s.t / 60, series: 'importer', value: r1(s.importer.heap / MiB) },
   ]);
   const latency = minutes
     .filter((m) => Number.isFinite(m.fileToAlertMs.p99))
     .flatMap((m) => [
-      { minute: m.minute, series: "p50", value: m.fileToAlertMs.p50 },
-      { minute: m.minute, series: "p99", value: m.fileToAlertMs.p99 },
+      { minute: m.minute, series: 'p50', value: m.fileToAlertMs.p50 },
+      { minute: m.minute, series: 'p99', value: m.fileToAlertMs.p99 },
     ]);
   const gc = minutes.flatMap((m) => [
-    { minute: m.minute, series: "ingester", value: m.ingesterGcPauseMs },
-    { minute: m.minute, series: "importer", value: m.importerGcPauseMs },
+    { minute: m.minute, series: 'ingester', value: m.ingesterGcPauseMs },
+    { minute: m.minute, series: 'importer', value: m.importerGcPauseMs },
   ]);
   return { rate, heap, latency, gc };
 }
@@ -193,74 +165,74 @@ export async function renderSoakSvg(
   const d = chartData(result.samples, result.minutes);
   const width = 640;
   const height = 140;
-  const color = { field: "series", type: "nominal", title: null } as const;
+  const color = { field: 'series', type: 'nominal', title: null } as const;
   const spec: TopLevelSpec = {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
-    config: { font: "sans-serif", view: { stroke: "#ddd" } },
+    config: { font: 'sans-serif', view: { stroke: '#ddd' }, legend: { orient: 'top', direction: 'horizontal', labelLimit: 400 } },
+    resolve: { scale: { color: 'independent' } },
     vconcat: [
       {
-        title:
-          "records/s (every sample interval); dashed: the rate files were dropped at",
+        title: 'records/s (every sample interval); dashed: the rate files were dropped at',
         width,
         height,
         layer: [
           {
             data: { values: d.rate },
-            mark: { type: "line", interpolate: "monotone" },
+            mark: { type: 'line', interpolate: 'monotone' },
             encoding: {
-              x: { field: "t", type: "quantitative", title: "minutes" },
-              y: { field: "value", type: "quantitative", title: "records/s" },
+              x: { field: 't', type: 'quantitative', title: 'minutes' },
+              y: { field: 'value', type: 'quantitative', title: 'records/s' },
               color,
             },
           },
           {
             data: { values: [{ v: result.recordsPerSecond }] },
-            mark: { type: "rule", strokeDash: [4, 4], color: "#888" },
-            encoding: { y: { field: "v", type: "quantitative" } },
+            mark: { type: 'rule', strokeDash: [4, 4], color: '#888' },
+            encoding: { y: { field: 'v', type: 'quantitative' } },
           },
         ],
       },
       {
-        title: "file lands → DATA_PLAN_EXCEEDED, per minute (ms)",
+        title: 'file lands → DATA_PLAN_EXCEEDED, per minute (ms)',
         width,
         height,
         data: { values: d.latency },
-        mark: { type: "line", point: true },
+        mark: { type: 'line', point: true },
         encoding: {
-          x: { field: "minute", type: "quantitative", title: "minute" },
-          y: { field: "value", type: "quantitative", title: "ms" },
+          x: { field: 'minute', type: 'quantitative', title: 'minute' },
+          y: { field: 'value', type: 'quantitative', title: 'ms' },
           color,
         },
       },
       {
-        title: "heap used (MiB)",
+        title: 'heap used (MiB)',
         width,
         height,
         data: { values: d.heap },
-        mark: "line",
+        mark: 'line',
         encoding: {
-          x: { field: "t", type: "quantitative", title: "minutes" },
-          y: { field: "value", type: "quantitative", title: "MiB" },
+          x: { field: 't', type: 'quantitative', title: 'minutes' },
+          y: { field: 'value', type: 'quantitative', title: 'MiB' },
           color,
         },
       },
       {
-        title: "GC pauses per minute (ms)",
+        title: 'GC pauses per minute (ms)',
         width,
         height,
         data: { values: d.gc },
-        mark: { type: "line", point: true },
+        mark: { type: 'line', point: true },
         encoding: {
-          x: { field: "minute", type: "quantitative", title: "minute" },
-          y: { field: "value", type: "quantitative", title: "ms" },
+          x: { field: 'minute', type: 'quantitative', title: 'minute' },
+          y: { field: 'value', type: 'quantitative', title: 'ms' },
           color,
         },
       },
     ],
   };
   const view = new vega.View(vega.parse(compile(spec).spec), {
-    renderer: "none",
+    renderer: 'none',
   });
   try {
     return await view.toSVG();
