@@ -23,7 +23,7 @@ import { scaleBench } from './scale-bench';
 import { defaultSoakOptions, redrawSoakChart, soakBench } from './soak-bench';
 import { summariseProfile } from './profile-summary';
 import { clientsBench } from './clients/index';
-import { runSuite } from './suite';
+import { runSuite, saveResult } from './suite';
 
 const [which, ...args] = process.argv.slice(2);
 const num = (i: number, d: number) => (args[i] !== undefined ? Number(args[i]) : d);
@@ -62,7 +62,7 @@ switch (which) {
     print(await restartBench(num(0, 100_000), num(1, 2), num(2, 3)));
     break;
   case 'scale':
-    print(await scaleBench(num(0, 1_000_000), num(1, 6)));
+    print(await saveResult('scale', await scaleBench(num(0, 1_000_000), num(1, 6))));
     break;
   case 'soak': {
     // The samples are in bench/results/soak.json; the line printed is the summary.

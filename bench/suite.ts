@@ -234,3 +234,11 @@ export async function runSuite(): Promise<boolean> {
   console.log(`written to ${join('bench', 'results', 'latest.json')}`);
   return Object.keys(errors).length === 0;
 }
+
+/** Writes a single benchmark's result with the time and the machine to bench/results/<name>.json; returns the result. */
+export async function saveResult<T extends object>(name: string, result: T): Promise<T> {
+  const dir = join(repoRoot, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.json`), `${JSON.stringify({ at: new Date().toISOString(), machine: await machine(), ...result }, null, 2)}\n`);
+  return result;
+}
