@@ -15,7 +15,7 @@ import { agreementCodec, formatZonedTimestamp, type Agreement } from '@mobilecs/
 import { KafkaConsumer, KafkaProducer, ensureTopics } from '@mobilecs/platform';
 import { loadImporterConfig } from '../services/importer/src/config';
 import { loadIngesterConfig } from '../services/ingester/src/config';
-import { Cleanup, benchServers, topicList, topicNames, serverEnv, sleep, startService, uniqueName, waitFor } from './support';
+import { Cleanup, benchServers, topicList, topicNames, pipelineEnv, sleep, startService, uniqueName, waitFor } from './support';
 
 export interface LatencyOptions {
   recordsPerSecond: number;
@@ -108,16 +108,7 @@ export async function latencyBench(opts: LatencyOptions = defaultLatencyOptions)
     await producer.send(agreements.map((a) => ({ topic: names.agreements, key: a.msisdn, value: agreementCodec.encode(a), timestamp: a.signedAt })));
     await producer.disconnect();
 
-    const env = {
-      ...serverEnv(servers),
-      TOPIC_AGREEMENTS: names.agreements,
-      TOPIC_INCOMING_DATA_RECORDS: names.incomingDataRecords,
-      TOPIC_DATA_RECORDS_AGGREGATES: names.dataRecordsAggregates,
-      TOPIC_DEAD_LETTERS: names.deadLetters,
-      TOPIC_DATA_RECORDS_LATE: names.dataRecordsLate,
-      TOPIC_PARTITIONS: String(opts.partitions),
-      HTTP_PORT: '0',
-    };
+    const env = pipelineEnv(servers, names, opts.partitions);
     const importer = cleanup.process(
       startService('importer', { ...env, INCOMING_DATA_RECORDS_DIR: dir, TOPIC_IMPORTER_PROGRESS: extra.progress, IMPORTER_TRANSACTIONAL_ID: tag }),
     );

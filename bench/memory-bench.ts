@@ -49,7 +49,7 @@ const agreement = (i: number): Agreement => ({
 });
 
 /** Resident memory and heap used right after full garbage collections (what the process really holds). */
-async function settledMemory(service: BenchService, port: number): Promise<{ rss: number; heap: number }> {
+export async function settledMemory(service: BenchService, port: number): Promise<{ rss: number; heap: number }> {
   // Twice: the first collection's finalizers may free more for the second.
   await service.collectGarbage();
   await service.collectGarbage();

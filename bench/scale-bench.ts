@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agreementCodec, importedRecordCodec, toImportedRecord, type Agreement, type ImportedRecord } from '@mobilecs/domain';
 import { KafkaProducer, ensureTopics } from '@mobilecs/platform';
-import { residentBytes } from '../infra/src/process-control';
+import { settledMemory } from './memory-bench';
 import {
   Cleanup,
   MiB,
@@ -150,16 +150,6 @@ export function slicesByWindows(samples: readonly Sample[], target: number): Thr
   return out;
 }
 
-/** Resident memory and heap used right after full garbage collections. */
-async function settledMemory(service: BenchService, port: number): Promise<{ rss: number; heap: number }> {
-  await service.collectGarbage();
-  await service.collectGarbage();
-  await sleep(500);
-  return {
-    rss: residentBytes(service.pid) ?? 0,
-    heap: await scrapeMetric(port, 'nodejs_heap_size_used_bytes'),
-  };
-}
 
 const logTime = (p: BenchService, msg: string, after = 0): number | undefined => logLines<{ time?: number }>(p.lines).find((l) => l.msg === msg && (l.time ?? 0) >= after)?.time;
 

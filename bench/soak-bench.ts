@@ -19,9 +19,10 @@ import { repoRoot } from '../infra/src/paths';
 import { residentBytes } from '../infra/src/process-control';
 import { sumSamples } from '../test/support/prometheus-text';
 import { TARGET_BYTES, TARGET_RECORDS, agreement, backgroundMsisdn, fileText, histogram, percentiles, targetId, targetMsisdn, type Percentiles } from './latency-bench';
-import { linearSlope, perMinute, renderSoakSvg, type MinuteRow, type SoakSample } from './soak-report';
+import { linearSlope, perMinute, renderSoakSvg, type MinuteRow,
+  type ServiceSample, type SoakSample } from './soak-report';
 import { machine } from './suite';
-import { Cleanup, benchServers, cpuSeconds, round, serverEnv, sleep, startService, topicList, topicNames, uniqueName, waitFor, type BenchService } from './support';
+import { Cleanup, benchServers, cpuSeconds, round, pipelineEnv, sleep, startService, topicList, topicNames, uniqueName, waitFor, type BenchService } from './support';
 
 export interface SoakOptions {
   minutes: number;
@@ -69,18 +70,7 @@ async function serviceSample(
   p: BenchService,
   port: number,
   counter: string,
-): Promise<
-  | {
-      count: number;
-      heap: number;
-      rss: number;
-      gcSeconds: number;
-      gcCount: number;
-      gcBuckets: Record<string, number>;
-      cpu: number;
-    }
-  | undefined
-> {
+): Promise<ServiceSample | undefined> {
   try {
     const text = await scrape(port);
     const gcBuckets: Record<string, number> = {};
@@ -176,16 +166,7 @@ export async function soakBench(opts: SoakOptions = defaultSoakOptions): Promise
     };
     await ensureTargets(0);
 
-    const env = {
-      ...serverEnv(servers),
-      TOPIC_AGREEMENTS: names.agreements,
-      TOPIC_INCOMING_DATA_RECORDS: names.incomingDataRecords,
-      TOPIC_DATA_RECORDS_AGGREGATES: names.dataRecordsAggregates,
-      TOPIC_DEAD_LETTERS: names.deadLetters,
-      TOPIC_DATA_RECORDS_LATE: names.dataRecordsLate,
-      TOPIC_PARTITIONS: String(opts.partitions),
-      HTTP_PORT: '0',
-    };
+    const env = pipelineEnv(servers, names, opts.partitions);
     const importer = cleanup.process(
       startService('importer', {
         ...env,

@@ -114,6 +114,20 @@ export function serverEnv(s: BenchServers): Record<string, string> {
   };
 }
 
+/** The environment importer and ingester share on their own topics (each adds its group, ids, folder, keyspace). */
+export function pipelineEnv(s: BenchServers, names: TopicNames, partitions: number): Record<string, string> {
+  return {
+    ...serverEnv(s),
+    TOPIC_AGREEMENTS: names.agreements,
+    TOPIC_INCOMING_DATA_RECORDS: names.incomingDataRecords,
+    TOPIC_DATA_RECORDS_AGGREGATES: names.dataRecordsAggregates,
+    TOPIC_DEAD_LETTERS: names.deadLetters,
+    TOPIC_DATA_RECORDS_LATE: names.dataRecordsLate,
+    TOPIC_PARTITIONS: String(partitions),
+    HTTP_PORT: '0',
+  };
+}
+
 /** An ingester's environment on its own topics, group, transactional ids, changelog and keyspace (`tag`). */
 export function ingesterEnv(s: BenchServers, names: TopicNames, tag: string, partitions: number): Record<string, string> {
   return {
