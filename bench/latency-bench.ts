@@ -7,15 +7,15 @@
 // topic at a read_committed consumer. The importer's log times split it into: waiting to
 // be picked up, importing (until its transaction committed), and ingesting.
 //   npm run bench -- latency [recordsPerSecond=1000] [seconds=30]
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build as buildHistogram, type Histogram } from 'hdr-histogram-js';
 import { agreementCodec, formatZonedTimestamp, type Agreement } from '@mobilecs/domain';
-import { KafkaConsumer, KafkaProducer, ensureTopics } from '@mobilecs/platform';
+import { KafkaProducer } from '@mobilecs/platform';
 import { loadImporterConfig } from '../services/importer/src/config';
 import { loadIngesterConfig } from '../services/ingester/src/config';
-import { Cleanup, benchServers, topicList, topicNames, pipelineEnv, sleep, startService, uniqueName, waitFor } from './support';
+import { preparePipeline, startPipeline } from './pipeline';
+import { Cleanup, benchServers, sleep, uniqueName, waitFor } from './support';
 
 export interface LatencyOptions {
   recordsPerSecond: number;
@@ -63,6 +63,7 @@ export function agreement(id: string, msisdn: string, maxBytes: number): Agreeme
 }
 export const targetMsisdn = (i: number) => `4872${String(i).padStart(7, '0')}`;
 export const targetId = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+export const backgroundId = (j: number) => `00000000-0000-4000-9000-${String(j).padStart(12, '0')}`;
 export const backgroundMsisdn = (j: number) => `4873${String(j).padStart(7, '0')}`;
 
 /** File i: background records, with the target's TARGET_RECORDS spread over it, the last one on the last line. */
@@ -83,52 +84,23 @@ export async function latencyBench(opts: LatencyOptions = defaultLatencyOptions)
   if (opts.recordsPerFile < TARGET_RECORDS * 2) throw new Error(`at least ${TARGET_RECORDS * 2} records per file`);
   const servers = await benchServers();
   const cleanup = new Cleanup();
-  const tag = uniqueName('bench_latency');
-  const names = topicNames(tag);
-  const extra = { progress: `${tag}.importer-progress`, changelog: `${tag}.changelog` };
-  cleanup.topic(...topicList(names), ...Object.values(extra));
-  cleanup.keyspace(tag);
-  const dir = mkdtempSync(join(tmpdir(), 'mobilecs-latency-'));
-  cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
   const filesPerSecond = opts.recordsPerSecond / opts.recordsPerFile;
   const intervalMs = 1000 / filesPerSecond;
   const warmupFiles = Math.round(opts.warmupSeconds * filesPerSecond);
   const files = warmupFiles + Math.round(opts.seconds * filesPerSecond);
   try {
-    await ensureTopics(servers.kafka, { names, inputPartitions: opts.partitions, outputPartitions: opts.partitions, replicationFactor: 1 }, [
-      { topic: extra.progress, partitions: 1, replicationFactor: 1, config: { 'cleanup.policy': 'compact' } },
-      { topic: extra.changelog, partitions: opts.partitions, replicationFactor: 1, config: { 'cleanup.policy': 'compact', 'max.message.bytes': '16777216' } },
-    ]);
+    const setup = await preparePipeline(servers, cleanup, uniqueName('bench_latency'), opts.partitions);
+    const { names, dir } = setup;
     // Targets reach their plan exactly on their last record; background subscribers never do.
     const agreements = [
       ...Array.from({ length: files }, (_, i) => agreement(targetId(i), targetMsisdn(i), TARGET_RECORDS * TARGET_BYTES)),
-      ...Array.from({ length: BACKGROUND }, (_, j) => agreement(`00000000-0000-4000-9000-${String(j).padStart(12, '0')}`, backgroundMsisdn(j), 1e15)),
+      ...Array.from({ length: BACKGROUND }, (_, j) => agreement(backgroundId(j), backgroundMsisdn(j), 1e15)),
     ];
     const producer = await KafkaProducer.connect(servers.kafka);
     await producer.send(agreements.map((a) => ({ topic: names.agreements, key: a.msisdn, value: agreementCodec.encode(a), timestamp: a.signedAt })));
     await producer.disconnect();
 
-    const env = pipelineEnv(servers, names, opts.partitions);
-    const importer = cleanup.process(
-      startService('importer', { ...env, INCOMING_DATA_RECORDS_DIR: dir, TOPIC_IMPORTER_PROGRESS: extra.progress, IMPORTER_TRANSACTIONAL_ID: tag }),
-    );
-    const ingester = cleanup.process(
-      startService('ingester', { ...env, CASSANDRA_KEYSPACE: tag, TOPIC_INGESTER_CHANGELOG: extra.changelog, INGESTER_GROUP_ID: tag, INGESTER_TRANSACTIONAL_ID_PREFIX: tag }),
-    );
-    const arrived = new Map<string, number>();
-    const consumer = await KafkaConsumer.connect(servers.kafka, { groupId: `${tag}-reader`, readCommitted: true });
-    cleanup.add(() => consumer.disconnect());
-    await consumer.subscribe([names.dataRecordsAggregates]);
-    await consumer.run({
-      eachBatch: async (b) => {
-        const now = Date.now();
-        for (const m of b.messages) {
-          const v = JSON.parse(m.value?.toString() ?? '{}') as { type?: string; agreementId?: string };
-          if (v.type === 'DATA_PLAN_EXCEEDED' && v.agreementId && !arrived.has(v.agreementId)) arrived.set(v.agreementId, now);
-        }
-      },
-    });
-    await Promise.all([importer.waitForLog(/"msg":"importer ready"/, 120_000), ingester.waitForLog(/"msg":"ingester ready"/, 120_000)]);
+    const { importer, ingester, arrived } = await startPipeline(servers, cleanup, setup);
 
     const landed: number[] = [];
     const t0 = Date.now() + 200;

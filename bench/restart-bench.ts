@@ -13,7 +13,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { agreementCodec, importedRecordCodec, toImportedRecord, type Agreement, type ImportedRecord } from '@mobilecs/domain';
+import { agreementCodec, importedRecordCodec, type ImportedRecord } from '@mobilecs/domain';
+import { subscriberAgreement, subscriberRecord } from './subscribers';
 import { KafkaProducer, ensureTopics } from '@mobilecs/platform';
 import { Cleanup, benchServers, logLines, ingesterEnv, round, scrapeMetric, servicePort, startService, topicList, topicNames, uniqueName, waitFor } from './support';
 
@@ -46,16 +47,6 @@ export interface RestartResult {
   medianAllRestoredWithMs: number;
 }
 
-const agreement = (i: number): Agreement => ({
-  id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-  msisdn: `4875${String(i).padStart(7, '0')}`,
-  signedAt: Date.UTC(2019, 10, 1),
-  serviceStartAt: Date.UTC(2019, 11, 1),
-  billingPeriodTimeZone: 'Europe/Warsaw',
-  maxBytesInBillingPeriod: 5_368_709_120n,
-});
-const record = (i: number, n: number): ImportedRecord =>
-  toImportedRecord({ externalId: `10000000-0000-4000-8000-${String(n).padStart(12, '0')}`, recordedAt: Date.UTC(2020, 0, 2) + n, msisdn: agreement(i).msisdn, recordedBytes: 1000n });
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -79,11 +70,11 @@ export async function restartBench(subscribers = 100_000, rounds = 2, versions =
     let next = 0;
     const sendRecords = (rs: ImportedRecord[]) => producer.send(rs.map((r) => ({ topic: names.incomingDataRecords, key: r.msisdn, value: importedRecordCodec.encode(r), timestamp: r.recordedAt })));
     for (let from = 0; from < subscribers; from += 10_000) {
-      const as = Array.from({ length: Math.min(10_000, subscribers - from) }, (_, k) => agreement(from + k));
+      const as = Array.from({ length: Math.min(10_000, subscribers - from) }, (_, k) => subscriberAgreement(from + k));
       await producer.send(as.map((a) => ({ topic: names.agreements, key: a.msisdn, value: agreementCodec.encode(a), timestamp: a.signedAt })));
     }
     for (let v = 0; v < versions; v++) {
-      for (let from = 0; from < subscribers; from += 10_000) await sendRecords(Array.from({ length: Math.min(10_000, subscribers - from) }, (_, k) => record(from + k, next++)));
+      for (let from = 0; from < subscribers; from += 10_000) await sendRecords(Array.from({ length: Math.min(10_000, subscribers - from) }, (_, k) => subscriberRecord(from + k, next++)));
     }
     // No snapshot while running: the one written at the graceful stop is measured.
     const env = { ...ingesterEnv(servers, names, tag, partitions), INGESTER_TICK_MS: '250', INGESTER_SNAPSHOT_INTERVAL_MS: '86400000', INGESTER_SNAPSHOT_MIN_CHANGES: '100000000' };
@@ -109,7 +100,7 @@ export async function restartBench(subscribers = 100_000, rounds = 2, versions =
     const runs: RestartRun[] = [];
     for (let r = 0; r < rounds; r++) {
       for (const snapshots of [false, true]) {
-        await sendRecords([record(r % subscribers, next++)]);
+        await sendRecords([subscriberRecord(r % subscribers, next++)]);
         const started = performance.now();
         const startedWall = Date.now();
         const p = cleanup.process(startService('ingester', { ...env, INGESTER_STATE_DIR: snapshots ? stateDir : '' }));

@@ -15,7 +15,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { agreementCodec, importedRecordCodec, toImportedRecord, type Agreement, type ImportedRecord } from '@mobilecs/domain';
+import { agreementCodec, importedRecordCodec, type ImportedRecord } from '@mobilecs/domain';
+import { subscriberAgreement, subscriberRecord } from './subscribers';
 import { KafkaProducer, ensureTopics } from '@mobilecs/platform';
 import { settledMemory } from './memory-bench';
 import {
@@ -97,22 +98,6 @@ export interface ScaleResult {
   };
 }
 
-const agreement = (i: number): Agreement => ({
-  id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-  msisdn: `4876${String(i).padStart(7, '0')}`,
-  signedAt: Date.UTC(2019, 10, 1),
-  serviceStartAt: Date.UTC(2019, 11, 1),
-  billingPeriodTimeZone: 'Europe/Warsaw',
-  maxBytesInBillingPeriod: 5_368_709_120n,
-});
-/** Record n of subscriber i, in January 2020 (n orders them in event time). */
-const record = (i: number, n: number): ImportedRecord =>
-  toImportedRecord({
-    externalId: `20000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-    recordedAt: Date.UTC(2020, 0, 2) + n,
-    msisdn: agreement(i).msisdn,
-    recordedBytes: 1000n,
-  });
 
 interface Sample {
   at: number;
@@ -186,7 +171,7 @@ export async function scaleBench(subscribers = 1_000_000, partitions = 6): Promi
       );
     const pass = async () => {
       for (let from = 0; from < subscribers; from += SEND_CHUNK)
-        await sendRecords(Array.from({ length: Math.min(SEND_CHUNK, subscribers - from) }, (_, k) => record(from + k, next++)));
+        await sendRecords(Array.from({ length: Math.min(SEND_CHUNK, subscribers - from) }, (_, k) => subscriberRecord(from + k, next++)));
     };
 
     const sessionTimeoutMs = 10_000;
@@ -208,7 +193,7 @@ export async function scaleBench(subscribers = 1_000_000, partitions = 6): Promi
     // Agreements: the instance reads them as they come (its records are still to come).
     const t0 = performance.now();
     for (let from = 0; from < subscribers; from += SEND_CHUNK) {
-      const as = Array.from({ length: Math.min(SEND_CHUNK, subscribers - from) }, (_, k) => agreement(from + k));
+      const as = Array.from({ length: Math.min(SEND_CHUNK, subscribers - from) }, (_, k) => subscriberAgreement(from + k));
       await producer.send(
         as.map((a) => ({
           topic: names.agreements,
@@ -267,7 +252,7 @@ export async function scaleBench(subscribers = 1_000_000, partitions = 6): Promi
     trickle = setInterval(() => {
       if (sending) return;
       sending = true;
-      const batch = Array.from({ length: TRICKLE / 5 }, () => record(Math.floor(Math.random() * subscribers), next++));
+      const batch = Array.from({ length: TRICKLE / 5 }, () => subscriberRecord(Math.floor(Math.random() * subscribers), next++));
       void sendRecords(batch).finally(() => (sending = false));
     }, 200);
 

@@ -9,20 +9,20 @@
 // pauses (prom-client's nodejs_gc_duration_seconds). Written: bench/results/soak.json and
 // docs/images/soak.svg (four panels over time).
 //   npm run bench -- soak [minutes=10] [recordsPerSecond=auto] [share=0.7]
-import { mkdtempSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { markdownTable } from 'markdown-table';
 import { agreementCodec } from '@mobilecs/domain';
-import { KafkaConsumer, KafkaProducer, ensureTopics } from '@mobilecs/platform';
+import { KafkaProducer } from '@mobilecs/platform';
 import { repoRoot } from '../infra/src/paths';
 import { residentBytes } from '../infra/src/process-control';
 import { sumSamples } from '../test/support/prometheus-text';
-import { TARGET_BYTES, TARGET_RECORDS, agreement, backgroundMsisdn, fileText, histogram, percentiles, targetId, targetMsisdn, type Percentiles } from './latency-bench';
+import { TARGET_BYTES, TARGET_RECORDS, agreement, backgroundId, backgroundMsisdn, fileText, histogram, percentiles, targetId, targetMsisdn, type Percentiles } from './latency-bench';
 import { linearSlope, perMinute, renderSoakSvg, type MinuteRow,
   type ServiceSample, type SoakSample } from './soak-report';
+import { preparePipeline, startPipeline } from './pipeline';
 import { machine } from './suite';
-import { Cleanup, benchServers, cpuSeconds, round, pipelineEnv, sleep, startService, topicList, topicNames, uniqueName, waitFor, type BenchService } from './support';
+import { Cleanup, benchServers, cpuSeconds, round, sleep, uniqueName, waitFor, type BenchService } from './support';
 
 export interface SoakOptions {
   minutes: number;
@@ -92,52 +92,13 @@ async function serviceSample(
   }
 }
 
-async function portOf(p: BenchService, name: string): Promise<number> {
-  const line = await p.waitForLog(new RegExp(`"msg":"${name} ready"`), 120_000);
-  return Number(/"port":(\d+)/.exec(line)![1]);
-}
-
 export async function soakBench(opts: SoakOptions = defaultSoakOptions): Promise<SoakResult> {
   const servers = await benchServers();
   const cleanup = new Cleanup();
-  const tag = uniqueName('bench_soak');
-  const names = topicNames(tag);
-  const extra = {
-    progress: `${tag}.importer-progress`,
-    changelog: `${tag}.changelog`,
-  };
-  cleanup.topic(...topicList(names), ...Object.values(extra));
-  cleanup.keyspace(tag);
-  const dir = mkdtempSync(join(tmpdir(), 'mobilecs-soak-'));
-  cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
   const log = (m: string) => console.error(`[soak] ${m}`);
   try {
-    await ensureTopics(
-      servers.kafka,
-      {
-        names,
-        inputPartitions: opts.partitions,
-        outputPartitions: opts.partitions,
-        replicationFactor: 1,
-      },
-      [
-        {
-          topic: extra.progress,
-          partitions: 1,
-          replicationFactor: 1,
-          config: { 'cleanup.policy': 'compact' },
-        },
-        {
-          topic: extra.changelog,
-          partitions: opts.partitions,
-          replicationFactor: 1,
-          config: {
-            'cleanup.policy': 'compact',
-            'max.message.bytes': '16777216',
-          },
-        },
-      ],
-    );
+    const setup = await preparePipeline(servers, cleanup, uniqueName('bench_soak'), opts.partitions);
+    const { names, dir } = setup;
     const producer = await KafkaProducer.connect(servers.kafka);
     cleanup.add(() => producer.disconnect());
     const send = (as: ReturnType<typeof agreement>[]) =>
@@ -152,7 +113,7 @@ export async function soakBench(opts: SoakOptions = defaultSoakOptions): Promise
     for (let j = 0; j < opts.background; j += 10_000) {
       await send(
         Array.from({ length: Math.min(10_000, opts.background - j) }, (_, k) =>
-          agreement(`00000000-0000-4000-9000-${String(j + k).padStart(12, '0')}`, backgroundMsisdn(j + k), 1e15),
+          agreement(backgroundId(j + k), backgroundMsisdn(j + k), 1e15),
         ),
       );
     }
@@ -166,44 +127,7 @@ export async function soakBench(opts: SoakOptions = defaultSoakOptions): Promise
     };
     await ensureTargets(0);
 
-    const env = pipelineEnv(servers, names, opts.partitions);
-    const importer = cleanup.process(
-      startService('importer', {
-        ...env,
-        INCOMING_DATA_RECORDS_DIR: dir,
-        TOPIC_IMPORTER_PROGRESS: extra.progress,
-        IMPORTER_TRANSACTIONAL_ID: tag,
-      }),
-    );
-    const ingester = cleanup.process(
-      startService('ingester', {
-        ...env,
-        CASSANDRA_KEYSPACE: tag,
-        TOPIC_INGESTER_CHANGELOG: extra.changelog,
-        INGESTER_GROUP_ID: tag,
-        INGESTER_TRANSACTIONAL_ID_PREFIX: tag,
-      }),
-    );
-    const arrived = new Map<string, number>();
-    const consumer = await KafkaConsumer.connect(servers.kafka, {
-      groupId: `${tag}-reader`,
-      readCommitted: true,
-    });
-    cleanup.add(() => consumer.disconnect());
-    await consumer.subscribe([names.dataRecordsAggregates]);
-    await consumer.run({
-      eachBatch: async (b) => {
-        const now = Date.now();
-        for (const m of b.messages) {
-          const v = JSON.parse(m.value?.toString() ?? '{}') as {
-            type?: string;
-            agreementId?: string;
-          };
-          if (v.type === 'DATA_PLAN_EXCEEDED' && v.agreementId && !arrived.has(v.agreementId)) arrived.set(v.agreementId, now);
-        }
-      },
-    });
-    const [importerPort, ingesterPort] = await Promise.all([portOf(importer, 'importer'), portOf(ingester, 'ingester')]);
+    const { importer, ingester, importerPort, ingesterPort, arrived } = await startPipeline(servers, cleanup, setup);
     let nextFile = 0;
     const landed: number[] = [];
     const drop = async () => {

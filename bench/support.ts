@@ -131,18 +131,11 @@ export function pipelineEnv(s: BenchServers, names: TopicNames, partitions: numb
 /** An ingester's environment on its own topics, group, transactional ids, changelog and keyspace (`tag`). */
 export function ingesterEnv(s: BenchServers, names: TopicNames, tag: string, partitions: number): Record<string, string> {
   return {
-    ...serverEnv(s),
+    ...pipelineEnv(s, names, partitions),
     CASSANDRA_KEYSPACE: tag,
-    TOPIC_AGREEMENTS: names.agreements,
-    TOPIC_INCOMING_DATA_RECORDS: names.incomingDataRecords,
-    TOPIC_DATA_RECORDS_AGGREGATES: names.dataRecordsAggregates,
-    TOPIC_DEAD_LETTERS: names.deadLetters,
-    TOPIC_DATA_RECORDS_LATE: names.dataRecordsLate,
     TOPIC_INGESTER_CHANGELOG: `${tag}.changelog`,
-    TOPIC_PARTITIONS: String(partitions),
     INGESTER_GROUP_ID: tag,
     INGESTER_TRANSACTIONAL_ID_PREFIX: tag,
-    HTTP_PORT: '0',
   };
 }
 
